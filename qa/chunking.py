@@ -1,0 +1,134 @@
+"""Sections into chunks: sentence-aligned, never crossing a section, with one sentence of overlap."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.document import Block, Document
+from qa.reading import cjk_share
+
+CHUNKER_VERSION = "1"
+# Blocks that are never packed together with their neighbours.
+SOLO_KINDS = ("table", "footnote")
+SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    page: int
+    kind: str  # kind of the block it comes from (paragraph, heading, table, ...)
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    section: tuple[str, ...]
+    lang: str
+    start: int
+    end: int
+    page_start: int
+    page_end: int
+    text: str
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        kinds = {sentence.kind for sentence in self.sentences}
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans in `text[start:end]`, cut after 。！？；… (and . ! ? before a space)."""
+    spans = []
+    position = start
+    for match in SENTENCE_END.finditer(text, start, end):
+        spans.append((position, match.end()))
+        position = match.end()
+    spans.append((position, end))
+    result = []
+    for left, right in spans:
+        while left < right and text[left].isspace():
+            left += 1
+        while right > left and text[right - 1].isspace():
+            right -= 1
+        if left < right:
+            result.append((left, right))
+    return result
+
+
+def block_sentences(document: Document, block: Block) -> list[Sentence]:
+    if block.kind in ("paragraph", "abstract", "keywords"):
+        spans = split_sentences(document.text, block.start, block.end)
+    else:  # headings, titles and table rows are units of their own
+        spans = []
+        offset = block.start
+        for line in document.text[block.start : block.end].split("\n"):
+            if line.strip():
+                spans.append((offset, offset + len(line)))
+            offset += len(line) + 1
+    return [Sentence(left, right, document.page_of(left), block.kind) for left, right in spans]
+
+
+def _groups(document: Document) -> list[list[Block]]:
+    """Runs of consecutive blocks that may share a chunk (same section, packable kinds)."""
+    groups: list[list[Block]] = []
+    for block in document.blocks:
+        previous = groups[-1][-1] if groups else None
+        joinable = (
+            previous is not None
+            and previous.section == block.section
+            and block.kind not in SOLO_KINDS
+            and previous.kind not in SOLO_KINDS
+        )
+        if joinable:
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+def chunk_document(document: Document, target_chars: int = 400) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for group in _groups(document):
+        sentences = [(index, sentence) for index, block in enumerate(group)
+                     for sentence in block_sentences(document, block)]
+        for piece in _pack(sentences, target_chars):
+            chunks.append(_make_chunk(document, group[0].section, [s for _, s in piece], len(chunks)))
+    return chunks
+
+
+def _pack(sentences: list[tuple[int, Sentence]], target: int) -> list[list[tuple[int, Sentence]]]:
+    pieces: list[list[tuple[int, Sentence]]] = []
+    current: list[tuple[int, Sentence]] = []
+    for item in sentences:
+        if current and item[1].end - current[0][1].start > target:
+            pieces.append(current)
+            last = current[-1]
+            # Carry one sentence over when cutting inside a paragraph, if it still fits.
+            overlap = len(current) > 1 and last[0] == item[0] and item[1].end - last[1].start <= target
+            current = [last] if overlap else []
+        current.append(item)
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _make_chunk(document: Document, section: tuple[str, ...], sentences: list[Sentence], number: int) -> Chunk:
+    start, end = sentences[0].start, sentences[-1].end
+    text = document.text[start:end]
+    return Chunk(
+        chunk_id=f"{document.doc_id}#{number:04d}",
+        doc_id=document.doc_id,
+        section=section,
+        lang="zh" if cjk_share(text) >= 0.3 else "en",
+        start=start,
+        end=end,
+        page_start=sentences[0].page,
+        page_end=document.page_of(end - 1),
+        text=text,
+        sentences=sentences,
+    )

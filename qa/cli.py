@@ -1,0 +1,123 @@
+"""`python -m qa`: index, search and ask from the command line. Parsing and printing only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.answer import Answer, ask
+from qa.config import Config
+from qa.embedding import Embedder, ModelError
+from qa.index import BuildReport, Index, IndexLoadError, build_index
+from qa.retrieval import Hit, Retriever
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index folder (default index/default, env QA_INDEX)")
+    common.add_argument("--model", help="embedding model name or folder (default multilingual-e5-small, env QA_MODEL)")
+    common.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
+
+    top = argparse.ArgumentParser(prog="python -m qa", description="Offline bilingual search and QA over seeds/.")
+    commands = top.add_subparsers(dest="command", required=True)
+    commands.add_parser("index", parents=[common], help="build or update the index")
+    for name, helptext in (("search", "ranked passages for a question"), ("ask", "a cited answer to a question")):
+        command = commands.add_parser(name, parents=[common], help=helptext)
+        command.add_argument("question", nargs="?", help="the question (or use --queries)")
+        command.add_argument("--queries", help="file with one question per line ('-' for stdin); prints JSON lines")
+        command.add_argument("--top-k", type=int, help="number of passages (default 5, env QA_TOP_K)")
+        command.add_argument("--json", action="store_true", help="print JSON")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    config = Config.from_env(index=args.index, model=args.model, seeds=args.seeds,
+                             top_k=getattr(args, "top_k", None))
+    try:
+        if args.command == "index":
+            return run_index(config)
+        questions = read_questions(args)
+        retriever = open_retriever(config)
+        for question in questions:
+            if args.command == "search":
+                hits = retriever.search(question, config.top_k)
+                emit({"query": question, "hits": [h.to_dict() for h in hits]}, args, format_hits(question, hits))
+            else:
+                answer = ask(retriever, question, config.top_k)
+                emit(answer.to_dict(), args, format_answer(answer))
+    except (ModelError, IndexLoadError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def read_questions(args) -> list[str]:
+    if args.queries:
+        args.json = True  # batch output is always one JSON object per line
+        lines = sys.stdin.read() if args.queries == "-" else Path(args.queries).read_text(encoding="utf-8")
+        return [line.strip() for line in lines.splitlines() if line.strip()]
+    if not args.question or not args.question.strip():
+        raise ValueError("give a question, or --queries FILE")
+    return [args.question]
+
+
+def run_index(config: Config) -> int:
+    embedder = Embedder(config.model, config.cache_dir, config.batch_size)
+    _, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
+    print(format_report(report, config.index))
+    return 1 if report.errors and not report.chunks else 0
+
+
+def open_retriever(config: Config) -> Retriever:
+    """Load the index, building it first when it does not exist yet."""
+    embedder = Embedder(config.model, config.cache_dir, config.batch_size)
+    if not (config.index / "manifest.json").exists():
+        print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
+        index, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
+        print(format_report(report, config.index), file=sys.stderr)
+    else:
+        index = Index.load(config.index)
+    return Retriever(index, embedder)
+
+
+def emit(payload: dict, args, text: str) -> None:
+    print(json.dumps(payload, ensure_ascii=False) if args.json else text, flush=True)
+
+
+def format_report(report: BuildReport, folder: Path) -> str:
+    lines = [
+        f"index {folder}: {report.chunks} chunks in {report.seconds:.1f} s "
+        f"({len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)"
+    ]
+    lines += [f"  skipped {source}: {message}" for source, message in report.errors.items()]
+    return "\n".join(lines)
+
+
+def format_location(doc_title: str, section: tuple[str, ...] | list[str], page: str) -> str:
+    trail = " › ".join(section)
+    return f"{doc_title}{' — ' + trail if trail else ''}, {page}"
+
+
+def format_hits(question: str, hits: list[Hit]) -> str:
+    if not hits:
+        return "no passages found"
+    out = []
+    for hit in hits:
+        chunk = hit.chunk
+        pages = f"p. {chunk.page_start}" + (f"–{chunk.page_end}" if chunk.page_end != chunk.page_start else "")
+        text = chunk.text.replace("\n", " ")
+        out.append(f"{hit.rank}. [{hit.score:.3f}] {format_location(hit.doc_title, chunk.section, pages)}\n"
+                   f"   {text[:220]}{'…' if len(text) > 220 else ''}")
+    return "\n".join(out)
+
+
+def format_answer(answer: Answer) -> str:
+    out = [answer.answer, ""]
+    for citation in answer.citations:
+        out.append(f"[{citation.n}] {format_location(citation.doc_title, citation.section, f'p. {citation.page}')}")
+        out.append(f"    “{citation.quote}”")
+    return "\n".join(out).rstrip()

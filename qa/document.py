@@ -1,0 +1,111 @@
+"""The document model: what reading a file produces, with offsets into its normalized text."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import asdict, dataclass, field
+
+# Kinds of text unit a document is made of.
+FRONT_KINDS = ("title", "subtitle", "authors", "affiliation", "classification")
+LABELED_KINDS = ("abstract", "keywords")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the source; its body text is `text[start:end]` (footnotes live apart)."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Footnote:
+    page: int
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class FootnoteRef:
+    """An inline marker (`”a由此`), removed from the text; `offset` is where it stood."""
+
+    label: str
+    offset: int
+    page: int
+    footnote: int | None  # index into Document.footnotes, None when the note was not extracted
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of text: paragraph, heading, table, footnote or a front/back matter field."""
+
+    kind: str
+    start: int
+    end: int
+    section: tuple[str, ...]
+
+
+@dataclass
+class Section:
+    heading: str
+    level: int
+    path: tuple[str, ...]
+    start: int
+    end: int
+    page: int
+    part: str  # "front", "body" or "back"
+    children: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    doc_id: str
+    source: str  # path relative to the seeds folder
+    text: str  # normalized text; every offset in this model points into it
+    lang: str  # "zh" or "en", by script of the body
+    title: str
+    authors: list[str]
+    meta: dict
+    pages: list[Page]
+    blocks: list[Block]
+    sections: list[Section]  # top-level sections, each with its children
+    footnotes: list[Footnote]
+    footnote_refs: list[FootnoteRef]
+
+    def page_of(self, offset: int) -> int:
+        """The page a character of `text` was printed on."""
+        for note in self.footnotes:
+            if note.start <= offset < note.end:
+                return note.page
+        starts = [page.start for page in self.pages]
+        index = bisect.bisect_right(starts, offset) - 1
+        return self.pages[max(index, 0)].number
+
+    def walk_sections(self):
+        stack = list(reversed(self.sections))
+        while stack:
+            section = stack.pop()
+            yield section
+            stack.extend(reversed(section.children))
+
+
+def document_to_dict(document: Document) -> dict:
+    return asdict(document)
+
+
+def document_from_dict(data: dict) -> Document:
+    def section(item: dict) -> Section:
+        return Section(**{**item, "path": tuple(item["path"]), "children": [section(c) for c in item["children"]]})
+
+    return Document(
+        **{
+            **data,
+            "pages": [Page(**p) for p in data["pages"]],
+            "blocks": [Block(**{**b, "section": tuple(b["section"])}) for b in data["blocks"]],
+            "sections": [section(s) for s in data["sections"]],
+            "footnotes": [Footnote(**f) for f in data["footnotes"]],
+            "footnote_refs": [FootnoteRef(**r) for r in data["footnote_refs"]],
+        }
+    )

@@ -1,0 +1,133 @@
+"""Text → vectors with a sentence-transformers model that loads offline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import Config
+from qa.model import DEFAULT_MODEL_NAME, E5_PROMPTS, ensure_default_model
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
+FINGERPRINT_FILE = "qa-fingerprint.json"
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be loaded; the message says how to provide it."""
+
+
+class Embedder:
+    """A loaded embedding model with its identity (name, weights fingerprint, dimension)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL_NAME, cache_dir: Path | None = None, batch_size: int = 32):
+        self.name = model
+        self.batch_size = batch_size
+        self.folder = _resolve(model, cache_dir)
+        self.model = _load(model, self.folder)
+        self.dimension = self.model.get_embedding_dimension()
+        self.prompts = _prompts(model, self.model)
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the weight files, so an index knows exactly which weights made it."""
+        if self._fingerprint is None:
+            self._fingerprint = weights_fingerprint(self.folder) if self.folder else _parameter_fingerprint(self.model)
+        return self._fingerprint
+
+    @property
+    def identity(self) -> dict:
+        return {"name": self.name, "fingerprint": self.fingerprint, "dimension": self.dimension}
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.prompts["query"])
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.prompts["passage"], progress)
+
+    def _encode(self, texts: list[str], prompt: str, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            prompt=prompt,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _resolve(model: str, cache_dir: Path | None) -> Path | None:
+    """The model's local folder, or None for a name to look up in the local hub cache."""
+    if model == DEFAULT_MODEL_NAME:
+        return ensure_default_model(cache_dir or Config().cache_dir)
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "modules.json").exists() and not (path / "config.json").exists():
+            raise ModelError(f"{model}: not a sentence-transformers or transformers model folder")
+        return path
+    return None
+
+
+def _load(model: str, folder: Path | None):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(str(folder) if folder else model, device="cpu", local_files_only=True)
+    except Exception as exc:  # sentence-transformers raises many kinds for a missing model
+        raise ModelError(
+            f"cannot load the embedding model {model!r} offline ({type(exc).__name__}: {exc}). "
+            "Give --model (or QA_MODEL) the path of a sentence-transformers folder copied to this machine, "
+            f"or use the default {DEFAULT_MODEL_NAME!r}, which is rebuilt from installed packages."
+        ) from exc
+
+
+def _prompts(name: str, model) -> dict[str, str]:
+    """Query/passage prefixes: the model's own prompts, else e5's convention for e5 models."""
+    own = getattr(model, "prompts", {}) or {}
+    if "query" in own and "passage" in own:
+        return {"query": own["query"], "passage": own["passage"]}
+    if "e5" in name.lower():
+        return dict(E5_PROMPTS)
+    return {"query": "", "passage": ""}
+
+
+def weights_fingerprint(folder: Path) -> str:
+    """Hash of every weight file under `folder`, cached beside them by size and mtime."""
+    files = sorted(p for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file())
+    stamp = [[p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    cache = folder / FINGERPRINT_FILE
+    try:
+        cached = json.loads(cache.read_text())
+        if cached.get("files") == stamp:
+            return cached["sha256"]
+    except (OSError, ValueError):
+        pass
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    value = digest.hexdigest()
+    try:
+        cache.write_text(json.dumps({"files": stamp, "sha256": value}))
+    except OSError:
+        pass  # a read-only model folder is hashed again next time
+    return value
+
+
+def _parameter_fingerprint(model) -> str:
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()

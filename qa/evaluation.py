@@ -1,0 +1,87 @@
+"""Retrieval and answer quality on questions with known evidence: Hit@k, MRR, page accuracy."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.answer import Answer
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    q: str
+    evidence: list[str]
+    lang: str = ""
+    page: int | None = None
+    answer: str | None = None
+
+
+@dataclass
+class Outcome:
+    question: Question
+    rank: int | None  # rank of the first passage holding evidence, None if not in the hits
+    page_right: bool | None  # first citation on the expected page (None when no page is given)
+    answer_hit: bool
+
+
+@dataclass
+class Scores:
+    count: int = 0
+    hit1: float = 0.0
+    hit5: float = 0.0
+    mrr10: float = 0.0
+    page_accuracy: float | None = None
+    answer_hit: float = 0.0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def contains_evidence(text: str, evidence: list[str]) -> bool:
+    """Whitespace-insensitive: PDF text and questions disagree about spaces around numbers."""
+    flat = squash(text)
+    return any(squash(item) in flat for item in evidence)
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            questions.append(Question(id=str(item["id"]), q=item["q"], evidence=list(item["evidence"]),
+                                      lang=item.get("lang", ""), page=item.get("page"), answer=item.get("answer")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}, line {number}: not a question object ({exc})") from exc
+    return questions
+
+
+def judge(question: Question, answer: Answer) -> Outcome:
+    rank = next((hit.rank for hit in answer.hits if contains_evidence(hit.chunk.text, question.evidence)), None)
+    first = answer.citations[0] if answer.citations else None
+    page_right = None if question.page is None else bool(first and first.page == question.page)
+    expected = [question.answer] if question.answer else question.evidence
+    return Outcome(question, rank, page_right, contains_evidence(answer.answer, expected))
+
+
+def score(outcomes: list[Outcome]) -> Scores:
+    count = len(outcomes)
+    if not count:
+        return Scores()
+    pages = [o.page_right for o in outcomes if o.page_right is not None]
+    return Scores(
+        count=count,
+        hit1=sum(o.rank == 1 for o in outcomes) / count,
+        hit5=sum(o.rank is not None and o.rank <= 5 for o in outcomes) / count,
+        mrr10=sum(1 / o.rank for o in outcomes if o.rank is not None and o.rank <= 10) / count,
+        page_accuracy=sum(pages) / len(pages) if pages else None,
+        answer_hit=sum(o.answer_hit for o in outcomes) / count,
+        outcomes=outcomes,
+    )

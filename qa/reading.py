@@ -1,0 +1,621 @@
+"""Reading source files into `Document`s: decoding, page and layout repair, structure.
+
+The seed texts were extracted from PDFs: lines are hard-wrapped, footnotes sit at the
+bottom of pages (sometimes inside a paragraph that continues after them), figure
+captions are duplicated, and inline footnote markers stick to the text. `read_document`
+undoes that damage and records where everything came from.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.document import Block, Document, Footnote, FootnoteRef, Page, Section
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+META_SUFFIX = ".meta.json"
+
+
+class DocumentError(ValueError):
+    """A source file that cannot be read; the message names the file."""
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (BOM or not), GB18030/GBK; else a clear error."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _strict(data, encoding, name)
+    if data and b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise DocumentError(f"{name}: binary file (contains NUL bytes), not text")
+        return utf16
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and _looks_like_text(str(best)):
+        return str(best)
+    raise DocumentError(f"{name}: cannot decode as UTF-8, UTF-16 or GB18030 text")
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{name}: invalid {encoding} at byte {exc.start}") from exc
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    # ASCII-heavy UTF-16 puts its zero bytes on one side; CJK-heavy text has few zeros.
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text) and "\x00" not in text:
+            return text
+    return None
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return True
+    control = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t\f")
+    return control / len(text) < 0.01
+
+
+# ---------------------------------------------------------------- character classes
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_PUNCT = "\u3000-\u303f\uff00-\uffef“”‘’《》•—…"
+TERMINAL = "。！？!?…；;.："  # a line ending in one of these may end a paragraph
+CLOSERS = "”’」』）)》】\"'"
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(re.match(f"[{CJK}]", ch))
+
+
+def cjk_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(1 for ch in letters if is_cjk(ch)) / len(letters) if letters else 0.0
+
+
+# ---------------------------------------------------------------- line patterns
+
+FOOTNOTE_LINE = re.compile(r"^([a-z])(?:\u3000|\s(?=[\[【(（《\u4e00-\u9fff]))\s*(\S.*)$")
+FIGURE_LINE = re.compile(r"^(图\s*\d+|(Figure|Fig\.)\s*\d+)")
+TABLE_CAPTION = re.compile(r"^(表\s*\d+|Table\s+\d+)")
+TABLE_SOURCE = re.compile(r"^(数据来源|资料来源|来源|注|Source|Sources|Note)\s*[:：]")
+LABELED = {
+    "abstract": re.compile(r"^(摘\s*要|内容提要|Abstract)\s*[:：]", re.I),
+    "keywords": re.compile(r"^(关键词|关键字|Key\s*words)\s*[:：]", re.I),
+    "classification": re.compile(r"^(中图分类号|文献标识码|文章编号|DOI)\s*[:：]", re.I),
+}
+LABEL_SECTION = {"abstract": {"zh": "摘要", "en": "Abstract"}, "keywords": {"zh": "关键词", "en": "Keywords"}}
+NAMED_HEADINGS = re.compile(
+    r"^(摘\s*要|关键词|参考文献|致\s*谢|附\s*录|Abstract|Keywords|Key words|References|Bibliography|"
+    r"Acknowledge?ments|Appendix)$",
+    re.I,
+)
+CN_NUMERAL = "一二三四五六七八九十百零〇"
+# (kind, pattern): a heading's kind decides its level by order of first appearance.
+HEADING_PATTERNS = [
+    ("chapter", re.compile(rf"^第[{CN_NUMERAL}\d]+章")),
+    ("jie", re.compile(rf"^第[{CN_NUMERAL}\d]+节")),
+    ("cn", re.compile(rf"^[{CN_NUMERAL}]+、")),
+    ("paren-cn", re.compile(rf"^[（(][{CN_NUMERAL}]+[）)]")),
+    ("dotted", re.compile(r"^\d{1,2}(\.\d{1,2})+\.?\s*(?=\D)")),
+    ("arabic-dot", re.compile(r"^\d{1,2}[.．](?!\d)\s*\S")),
+    ("paren-arabic", re.compile(r"^[（(]\d{1,2}[）)]")),
+    ("arabic-paren", re.compile(r"^\d{1,2}[）)]")),
+    ("roman", re.compile(r"^[IVX]{1,5}\.\s+\S")),
+    ("arabic-title", re.compile(r"^\d{1,2}\s+[A-Z]")),
+]
+MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+# A lone lower-case letter right after Chinese text or punctuation is a footnote marker.
+MARKER = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]?([a-z])(?=[{CJK}“‘《（，。、\s]|$)")
+
+
+def heading_kind(line: str) -> tuple[str, int] | None:
+    """The kind (and depth) of a heading line, or None for body text."""
+    markdown = MARKDOWN_HEADING.match(line)
+    if markdown:
+        return "markdown", len(markdown.group(1))
+    if NAMED_HEADINGS.match(line):
+        return "named", 1
+    if len(line) > 40 or line[-1] in "。，；,;：:":
+        return None
+    for kind, pattern in HEADING_PATTERNS:
+        match = pattern.match(line)
+        if not match:
+            continue
+        if kind == "dotted":
+            return f"dotted-{match.group(0).count('.') - match.group(0).endswith('.')}", 1
+        if kind in ("arabic-dot", "arabic-paren", "arabic-title") and len(line) > 30:
+            return None
+        return kind, 1
+    return None
+
+
+# ---------------------------------------------------------------- raw lines and pages
+
+
+@dataclass
+class Line:
+    text: str
+    page: int
+    blank_before: bool  # a meaningful blank line precedes it (paragraph break)
+
+
+def split_pages(text: str) -> list[list[str]]:
+    """Pages by form feed; failing that, by lines starting with a single space (PDF extraction)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\f" in text:
+        return [page.split("\n") for page in text.split("\f")]
+    lines = text.split("\n")
+    page_start = re.compile(r"^ (?! )\S")
+    if not lines or not page_start.match(lines[0]):
+        return [lines]
+    pages: list[list[str]] = []
+    for line in lines:
+        if page_start.match(line) or not pages:
+            pages.append([])
+        pages[-1].append(line)
+    return pages
+
+
+def raw_lines(pages: list[list[str]]) -> list[Line]:
+    all_lines = [line for page in pages for line in page]
+    # PDF extraction often separates every line by an empty one; then blanks mean nothing.
+    double_spaced = _is_double_spaced(all_lines)
+    result: list[Line] = []
+    for number, page in enumerate(pages, start=1):
+        blank = False
+        for line in page:
+            stripped = line.strip()
+            if not stripped:
+                blank = True
+                continue
+            result.append(Line(stripped, number, blank and not double_spaced))
+            blank = False
+    return result
+
+
+def _is_double_spaced(lines: list[str]) -> bool:
+    gaps = []
+    run = 0
+    for line in lines:
+        if line.strip():
+            gaps.append(run)
+            run = 0
+        else:
+            run += 1
+    gaps = gaps[1:]
+    return len(gaps) >= 10 and sum(1 for gap in gaps if gap == 1) / len(gaps) > 0.8
+
+
+# ---------------------------------------------------------------- joining lines
+
+
+def join_lines(lines: list[str], vocabulary: set[str]) -> tuple[str, list[int]]:
+    """Re-join hard-wrapped lines; returns the text and each line's start offset in it."""
+    text = ""
+    starts = []
+    for line in lines:
+        if text:
+            previous, first = text[-1], line[0]
+            hyphenated = re.search(r"([A-Za-z]+)-$", text)
+            if hyphenated and first.islower() and hyphenated.group(1).lower() not in vocabulary:
+                text = text[:-1]  # "gover-" + "nance": a word broken across lines
+            elif previous.isascii() and previous.isalnum() and first.isascii() and first.isalnum() or (
+                previous in ",;:.!?)" and first.isascii() and first.isalnum()
+            ):
+                text += " "
+        starts.append(len(text))
+        text += line
+    return text, starts
+
+
+def latin_vocabulary(text: str) -> set[str]:
+    """Latin words seen whole in the text: a hyphen before one of them at a line end is kept."""
+    return {word.lower() for word in re.findall(r"(?<![A-Za-z-])[A-Za-z]{2,}(?![A-Za-z]*-\n)", text)}
+
+
+# ---------------------------------------------------------------- layout into units
+
+
+@dataclass
+class Unit:
+    """A block before it has offsets: its kind, lines and the section it belongs to."""
+
+    kind: str
+    lines: list[Line]
+    heading: tuple[str, int] | None = None
+    label: str = ""  # footnote label
+
+
+def _line_width_limit(lines: list[Line], index: int) -> int:
+    """The width a full line has around `index` (columns narrow beside figures)."""
+    window = [display_width(line.text) for line in lines[max(index - 3, 0) : index + 4]]
+    return max(window)
+
+
+def _ends_paragraph(lines: list[Line], index: int) -> bool:
+    text = MARKER.sub("", lines[index].text).rstrip().rstrip(CLOSERS)
+    if not text or text[-1] not in TERMINAL:
+        return False
+    return display_width(lines[index].text) < _line_width_limit(lines, index) - 4
+
+
+def _is_table_row(line: str) -> bool:
+    tokens = line.split()
+    numeric = [t for t in tokens if re.fullmatch(r"[-+]?[\d.,]+%?|\\|/|-|—", t)]
+    return len(tokens) >= 3 and len(numeric) / len(tokens) >= 0.5
+
+
+def layout_units(lines: list[Line], lang: str) -> tuple[list[Unit], list[Unit]]:
+    """Group lines into body units and footnotes, dropping figure residue."""
+    units: list[Unit] = []
+    footnotes: list[Unit] = []
+    page_width = {}
+    for line in lines:
+        page_width[line.page] = max(page_width.get(line.page, 0), display_width(line.text))
+    paragraph: list[Line] = []
+    paragraph_kind = "paragraph"
+    state = "front"  # front → preamble → body; "back" for the other-language title block at the end
+    table: Unit | None = None
+
+    def close_paragraph() -> None:
+        nonlocal paragraph, paragraph_kind
+        if paragraph:
+            units.append(Unit(paragraph_kind, paragraph))
+        paragraph, paragraph_kind = [], "paragraph"
+
+    for index, line in enumerate(lines):
+        text = line.text
+        footnote = FOOTNOTE_LINE.match(text)
+        if footnote and not paragraph_is_latin(paragraph):
+            footnotes.append(Unit("footnote", [Line(footnote.group(2), line.page, False)], label=footnote.group(1)))
+            continue
+        if FIGURE_LINE.match(text):
+            continue
+        if table is not None:
+            if TABLE_SOURCE.match(text):
+                table.lines.append(line)
+                units.append(table)
+                table = None
+                continue
+            prose = display_width(text) > 0.7 * page_width[line.page] and not _is_table_row(text)
+            if not prose and heading_kind(text) is None:
+                table.lines.append(line)
+                continue
+            units.append(table)
+            table = None
+        if TABLE_CAPTION.match(text):
+            close_paragraph()
+            table = Unit("table", [line])
+            continue
+        if line.blank_before:
+            close_paragraph()
+        kind = heading_kind(text)
+        if kind is not None and (state != "front" or kind[0] in ("markdown", "named")):
+            close_paragraph()
+            units.append(Unit("heading", [line], heading=kind))
+            state = "body"
+            continue
+        label = next((name for name, pattern in LABELED.items() if pattern.match(text)), None)
+        if label is not None:
+            close_paragraph()
+            paragraph_kind = label
+            state = "preamble" if state in ("front", "back") else state
+        other_script = cjk_share(text) < 0.2 if lang == "zh" else cjk_share(text) > 0.5
+        if state != "front" and label is None and other_script and not paragraph and _is_title_like(text, line, page_width):
+            state = "back"
+        if state in ("front", "back") and label is None and _is_title_like(text, line, page_width):
+            if not (paragraph and paragraph_kind == "front-line"):  # else a wrapped title goes on
+                close_paragraph()
+                paragraph_kind = "front-line"
+            paragraph.append(line)
+            if display_width(text) < 0.7 * page_width[line.page] or text[-1] in TERMINAL:
+                close_paragraph()
+            continue
+        if state in ("front", "back"):
+            state = "preamble"
+        paragraph.append(line)
+        if paragraph_kind == "classification" or _ends_paragraph(lines, index):
+            close_paragraph()
+    if table is not None:
+        units.append(table)
+    close_paragraph()
+    return units, footnotes
+
+
+def paragraph_is_latin(paragraph: list[Line]) -> bool:
+    return bool(paragraph) and cjk_share(paragraph[-1].text) < 0.2
+
+
+def _is_title_like(text: str, line: Line, page_width: dict[int, int]) -> bool:
+    return text[-1] not in "。，；,;" and display_width(text) < 0.8 * page_width[line.page] + 1
+
+
+# ---------------------------------------------------------------- the document
+
+
+def read_document(path: Path, root: Path | None = None) -> Document:
+    """Read one `.txt` or `.md` file (and its optional `.meta.json` sidecar)."""
+    root = root or path.parent
+    source = path.relative_to(root).as_posix()
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise DocumentError(f"{source}: unsupported format {path.suffix!r} (supported: .txt, .md)")
+    raw = decode_bytes(path.read_bytes(), source)
+    meta = read_meta(path, source)
+    return parse_text(raw, doc_id=source.rsplit(".", 1)[0], source=source, meta=meta)
+
+
+def read_meta(path: Path, source: str) -> dict:
+    sidecar = path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
+    if not sidecar.exists():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"{source}: its metadata file {sidecar.name} is not valid JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise DocumentError(f"{source}: its metadata file {sidecar.name} must hold a JSON object")
+    return meta
+
+
+def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> Document:
+    meta = dict(meta or {})
+    if raw.startswith("\ufeff"):
+        raw = raw[1:]
+    pages = split_pages(raw)
+    lines = raw_lines(pages)
+    lang = "zh" if cjk_share(raw) >= 0.3 else "en"
+    vocabulary = latin_vocabulary(raw)
+    units, footnote_units = layout_units(lines, lang)
+    builder = _TextBuilder(vocabulary, lang)
+    for unit in units:
+        builder.add(unit)
+    builder.finish_body(len(pages))
+    for unit in footnote_units:
+        builder.add_footnote(unit)
+    front = [block for block in builder.blocks if block.kind == "front-line"]
+    title, authors = _front_matter(builder, front)
+    document = Document(
+        doc_id=doc_id,
+        source=source,
+        text=builder.text,
+        lang=lang,
+        title=str(meta.get("title") or title or doc_id),
+        authors=list(meta.get("authors") or authors),
+        meta=meta,
+        pages=builder.pages,
+        blocks=builder.blocks,
+        sections=builder.sections,
+        footnotes=builder.footnotes,
+        footnote_refs=builder.link_footnotes(),
+    )
+    return document
+
+
+def _front_matter(builder: _TextBuilder, front: list[Block]) -> tuple[str, list[str]]:
+    """Name the front/back matter lines: title, subtitle, authors, affiliation."""
+    title, authors = "", []
+    groups: list[list[int]] = []
+    for index, block in enumerate(builder.blocks):
+        if block.kind != "front-line":
+            continue
+        if groups and groups[-1][-1] == index - 1:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    for group_number, group in enumerate(groups):
+        roles = ["title"]
+        texts = [builder.text[builder.blocks[i].start : builder.blocks[i].end] for i in group]
+        for text in texts[1:]:
+            if re.match(r"^[—–-]{1,2}", text) and roles[-1] == "title":
+                roles.append("subtitle")
+            elif "authors" not in roles:
+                roles.append("authors")
+            else:
+                roles.append("affiliation")
+        for i, role in zip(group, roles):
+            old = builder.blocks[i]
+            builder.blocks[i] = Block(role, old.start, old.end, old.section)
+        if group_number == 0:
+            title = texts[0]
+            if "authors" in roles:
+                names = texts[roles.index("authors")]
+                authors = split_authors(names)
+    return title, authors
+
+
+def split_authors(line: str) -> list[str]:
+    """`曾凡军　王　鹏` → [曾凡军, 王鹏] (two-character names are padded); `A & B` → [A, B]."""
+    if cjk_share(line) < 0.5:
+        return [name.strip() for name in re.split(r"[,;&]| and ", line) if name.strip()]
+    names: list[str] = []
+    for token in re.split(r"[\s,，、;；]+", line):
+        if len(token) == 1 and names and len(names[-1]) == 1:
+            names[-1] += token
+        elif token:
+            names.append(token)
+    return names
+
+
+class _TextBuilder:
+    """Lays units out into one normalized text, recording offsets, pages and sections."""
+
+    def __init__(self, vocabulary: set[str], lang: str):
+        self.vocabulary = vocabulary
+        self.lang = lang
+        self.text = ""
+        self.blocks: list[Block] = []
+        self.page_starts: dict[int, int] = {}
+        self.pages: list[Page] = []
+        self.sections: list[Section] = []
+        self.footnotes: list[Footnote] = []
+        self.refs: list[tuple[str, int, int]] = []  # label, offset, page
+        self._stack: list[tuple[str, Section]] = []  # (heading kind, section)
+        self._preamble: tuple[str, ...] = ()
+
+    def _append(self, text: str) -> tuple[int, int]:
+        if self.text:
+            self.text += "\n"
+        start = len(self.text)
+        self.text += text
+        return start, len(self.text)
+
+    def _note_pages(self, lines: list[Line], starts: list[int], base: int) -> None:
+        for line, offset in zip(lines, starts):
+            self.page_starts.setdefault(line.page, base + offset)
+
+    def _current_path(self) -> tuple[str, ...]:
+        if self._stack:
+            return self._stack[-1][1].path
+        return self._preamble
+
+    def add(self, unit: Unit) -> None:
+        if unit.kind == "heading":
+            self._add_heading(unit)
+            return
+        if unit.kind == "table":
+            self._add_table(unit)
+            return
+        text, starts = join_lines([line.text for line in unit.lines], self.vocabulary)
+        text, starts, refs = remove_markers(text, starts, unit.lines)
+        start, end = self._append(text)
+        self._note_pages(unit.lines, starts, start)
+        self.refs.extend((label, start + offset, page) for label, offset, page in refs)
+        if unit.kind in ("abstract", "keywords"):
+            heading = LABEL_SECTION[unit.kind]["zh" if cjk_share(text) >= 0.3 else "en"]
+            self._close_sections(0, start)
+            part = "back" if self.sections and any(s.part == "body" for s in self.sections) else "front"
+            section = Section(heading, 1, (heading,), start, end, unit.lines[0].page, part)
+            self.sections.append(section)
+            self.blocks.append(Block(unit.kind, start, end, section.path))
+            self._preamble = ("引言",) if self.lang == "zh" else ("Introduction",)
+            return
+        if unit.kind in ("front-line", "classification"):
+            self._close_sections(0, start)
+            self.blocks.append(Block(unit.kind, start, end, ()))
+            return
+        if not self._stack and self._preamble and not any(s.path == self._preamble for s in self.sections):
+            page = unit.lines[0].page
+            self.sections.append(Section(self._preamble[0], 1, self._preamble, start, end, page, "front"))
+        if not self._stack and self._preamble and self.sections[-1].path == self._preamble:
+            self.sections[-1].end = end
+        self.blocks.append(Block(unit.kind, start, end, self._current_path()))
+
+    def _add_heading(self, unit: Unit) -> None:
+        line = unit.lines[0]
+        kind = unit.heading
+        heading = MARKDOWN_HEADING.match(line.text).group(2) if kind[0] == "markdown" else line.text
+        key = f"{kind[0]}-{kind[1]}"
+        if kind[0] == "named":
+            key = "named"
+            self._stack.clear()
+        start, end = self._append(heading)
+        self._note_pages([line], [0], start)
+        keys = [k for k, _ in self._stack]
+        if key in keys:
+            del self._stack[keys.index(key) :]
+        self._close_sections(len(self._stack), start)
+        parent = self._stack[-1][1] if self._stack else None
+        path = (parent.path if parent else ()) + (heading,)
+        part = "back" if kind[0] == "named" and heading.lower() in ("references", "参考文献") else "body"
+        section = Section(heading, len(path), path, start, end, line.page, part)
+        (parent.children if parent else self.sections).append(section)
+        self._stack.append((key, section))
+        self.blocks.append(Block("heading", start, end, path))
+
+    def _add_table(self, unit: Unit) -> None:
+        caption, *rest = unit.lines
+        header = [line.text for line in rest if not _is_table_row(line.text) and not TABLE_SOURCE.match(line.text)]
+        rows = [line.text for line in rest if _is_table_row(line.text) or TABLE_SOURCE.match(line.text)]
+        parts = [caption.text] + ([" ".join(header)] if header else []) + rows
+        start, end = self._append("\n".join(parts))
+        self._note_pages([caption], [0], start)
+        self.blocks.append(Block("table", start, end, self._current_path()))
+
+    def _close_sections(self, depth: int, offset: int) -> None:
+        """Sections deeper than `depth` end where the next heading starts."""
+        for _, section in self._stack[depth:]:
+            section.end = offset
+        del self._stack[depth:]
+
+    def finish_body(self, page_count: int) -> None:
+        body_end = len(self.text)
+        for _, section in self._stack:
+            section.end = body_end
+        for section in self.sections:
+            if section.part != "body" or section.end < section.start:
+                section.end = max(section.end, section.start)
+        previous = 0
+        for number in range(1, page_count + 1):
+            start = self.page_starts.get(number, previous)
+            previous = start
+            self.pages.append(Page(number, start, 0))
+        for index, page in enumerate(self.pages):
+            end = self.pages[index + 1].start if index + 1 < len(self.pages) else body_end
+            self.pages[index] = Page(page.number, page.start, end)
+
+    def add_footnote(self, unit: Unit) -> None:
+        text, _ = join_lines([line.text for line in unit.lines], self.vocabulary)
+        start, end = self._append(text)
+        page = unit.lines[0].page
+        self.footnotes.append(Footnote(page, unit.label, start, end))
+        label = "脚注" if self.lang == "zh" else "Footnotes"
+        self.blocks.append(Block("footnote", start, end, (label,)))
+
+    def link_footnotes(self) -> list[FootnoteRef]:
+        by_key = {(note.page, note.label): index for index, note in enumerate(self.footnotes)}
+        return [FootnoteRef(label, offset, page, by_key.get((page, label))) for label, offset, page in self.refs]
+
+
+def remove_markers(text: str, starts: list[int], lines: list[Line]) -> tuple[str, list[int], list[tuple[str, int, int]]]:
+    """Take inline footnote markers out of the text, keeping where each stood."""
+    refs = []
+    kept = []
+    removed_before = []  # (old offset, characters removed up to it)
+    position = 0
+    removed = 0
+    for match in MARKER.finditer(text):
+        kept.append(text[position : match.start()])
+        removed += match.end() - match.start()
+        new_offset = match.start() - (removed - (match.end() - match.start()))
+        line_index = max(i for i, s in enumerate(starts) if s <= match.start())
+        refs.append((match.group(1), new_offset, lines[line_index].page))
+        removed_before.append((match.end(), removed))
+        position = match.end()
+    kept.append(text[position:])
+
+    def shift(offset: int) -> int:
+        return offset - max((count for end, count in removed_before if end <= offset), default=0)
+
+    return "".join(kept), [shift(s) for s in starts], refs
