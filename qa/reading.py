@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import statistics
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,17 +62,18 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    # ASCII-heavy UTF-16 puts its zero bytes on one side; CJK-heavy text has few zeros.
+    """UTF-16 puts the zero bytes of ASCII characters on one side: odd offsets (LE), even (BE)."""
     if len(data) % 2:
         return None
-    for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_like_text(text) and "\x00" not in text:
-            return text
-    return None
+    zero_even, zero_odd = data[0::2].count(0), data[1::2].count(0)
+    if max(zero_even, zero_odd) < 4 * min(zero_even, zero_odd):
+        return None
+    encoding = "utf-16-le" if zero_odd > zero_even else "utf-16-be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text if _looks_like_text(text) else None
 
 
 def _looks_like_text(text: str) -> bool:
@@ -322,7 +322,7 @@ def layout_units(lines: list[Line], lang: str) -> tuple[list[Unit], list[Unit]]:
         if line.blank_before:
             close_paragraph()
         kind = heading_kind(text)
-        if kind is not None and (state != "front" or kind[0] in ("markdown", "named")):
+        if kind is not None and (state != "front" or index > 0 or kind[0] in ("markdown", "named")):
             close_paragraph()
             units.append(Unit("heading", [line], heading=kind))
             state = "body"
@@ -543,9 +543,8 @@ class _TextBuilder:
         start, end = self._append(heading)
         self._note_pages([line], [0], start)
         keys = [k for k, _ in self._stack]
-        if key in keys:
-            del self._stack[keys.index(key) :]
-        self._close_sections(len(self._stack), start)
+        # A kind already open is a sibling of that level; a new kind opens a deeper level.
+        self._close_sections(keys.index(key) if key in keys else len(keys), start)
         parent = self._stack[-1][1] if self._stack else None
         path = (parent.path if parent else ()) + (heading,)
         part = "back" if kind[0] == "named" and heading.lower() in ("references", "参考文献") else "body"

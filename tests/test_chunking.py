@@ -1,0 +1,50 @@
+"""Chunks: inside one section, whole sentences, bounded length, exact offsets and pages."""
+
+from qa.chunking import chunk_document, split_sentences
+
+
+def test_sentence_split_keeps_numbers_and_closing_quotes():
+    text = "比重为 38.6%，但仅为 8.9%。他说：“好。”然后呢？It rose 3.08 points. Then fell!"
+    spans = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    assert spans == ["比重为 38.6%，但仅为 8.9%。", "他说：“好。”", "然后呢？", "It rose 3.08 points.", "Then fell!"]
+
+
+def test_chunks_respect_sections_sentences_and_length(seed_document):
+    chunks = chunk_document(seed_document, 400)
+    sections = {s.path: s for s in seed_document.walk_sections()}
+    for chunk in chunks:
+        assert chunk.text == seed_document.text[chunk.start : chunk.end]
+        if chunk.section in sections:
+            section = sections[chunk.section]
+            assert section.start <= chunk.start and chunk.end <= section.end
+        if len(chunk.sentences) > 1:
+            assert len(chunk.text) <= 400
+        for sentence in chunk.sentences:
+            assert chunk.start <= sentence.start < sentence.end <= chunk.end
+            assert sentence.page == seed_document.page_of(sentence.start)
+        assert chunk.page_start == chunk.sentences[0].page and chunk.page_end >= chunk.page_start
+
+
+def test_overlap_is_at_most_one_sentence(seed_document):
+    chunks = chunk_document(seed_document, 200)
+    for left, right in zip(chunks, chunks[1:]):
+        shared = {(s.start, s.end) for s in left.sentences} & {(s.start, s.end) for s in right.sentences}
+        assert len(shared) <= 1
+
+
+def test_sentences_across_a_page_break_cite_their_own_page(seed_document):
+    chunks = chunk_document(seed_document, 400)
+    crossing = [c for c in chunks if c.page_start != c.page_end]
+    assert crossing, "the seed has paragraphs that run over a page break"
+    for chunk in crossing:
+        assert {s.page for s in chunk.sentences} <= set(range(chunk.page_start, chunk.page_end + 1))
+    assert any(len({s.page for s in chunk.sentences}) > 1 for chunk in crossing)
+
+
+def test_footnotes_and_table_are_chunks_of_their_own(seed_document):
+    chunks = chunk_document(seed_document, 400)
+    footnotes = [c for c in chunks if c.kind == "footnote"]
+    assert len(footnotes) == len(seed_document.footnotes)
+    assert footnotes[0].page_start == 3 and footnotes[0].section == ("脚注",)
+    tables = [c for c in chunks if c.kind == "table"]
+    assert len(tables) == 1 and tables[0].text.startswith("表 1")

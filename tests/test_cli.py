@@ -1,0 +1,92 @@
+"""End to end through `python -m qa`: build, search and ask in both languages, JSON contract."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.answer import ask
+from qa.evaluation import contains_evidence, load_questions
+from qa.retrieval import Retriever
+from tests.conftest import ROOT, SHARED_EVAL
+
+HIT_KEYS = {"rank", "score", "chunk_id", "doc_id", "doc_title", "section", "page_start", "page_end", "start", "end", "text"}
+CITATION_KEYS = {"n", "doc_id", "doc_title", "section", "page", "quote", "start", "end"}
+
+
+def run(*args, stdin=None):
+    result = subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, capture_output=True, text=True,
+                            input=stdin, timeout=600)
+    return result
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory, seeds_for_cli):
+    folder = tmp_path_factory.mktemp("cli") / "index"
+    result = run("index", "--seeds", str(seeds_for_cli), "--index", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout
+    return folder
+
+
+@pytest.fixture(scope="module")
+def seeds_for_cli():
+    return ROOT / "seeds"
+
+
+def test_search_json_contract_chinese(cli_index):
+    result = run("search", "城乡数字鸿沟有哪些表现？", "--index", str(cli_index), "--top-k", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["query"] == "城乡数字鸿沟有哪些表现？" and len(payload["hits"]) == 3
+    assert all(set(hit) == HIT_KEYS for hit in payload["hits"])
+    assert [hit["rank"] for hit in payload["hits"]] == [1, 2, 3]
+
+
+def test_ask_json_quotes_are_verbatim(cli_index, seed_index):
+    result = run("ask", "What are the five layers of the urban-rural digital divide?", "--index", str(cli_index), "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert not payload["abstained"] and payload["citations"]
+    text = seed_index.documents["urban-rural-digital-divide"].text
+    for citation in payload["citations"]:
+        assert set(citation) == CITATION_KEYS
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+        assert f"[{citation['n']}]" in payload["answer"]
+
+
+def test_queries_file_prints_one_json_line_per_question_in_order(cli_index):
+    questions = "什么是数字势差？\nWhere does the digital welfare divide come from?\n"
+    result = run("search", "--queries", "-", "--index", str(cli_index), stdin=questions)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query"] for line in lines] == questions.splitlines()
+
+
+def test_human_output_and_clear_errors(cli_index, tmp_path):
+    result = run("ask", "数字福利鸿沟是如何产生的？", "--index", str(cli_index))
+    assert result.returncode == 0 and "[1]" in result.stdout and "p. " in result.stdout
+    empty = run("search", "  ", "--index", str(cli_index))
+    assert empty.returncode == 2 and "question" in empty.stderr
+    missing = run("search", "x", "--index", str(tmp_path / "none"), "--seeds", str(tmp_path / "no-seeds"))
+    assert missing.returncode == 2 and "no-seeds" in missing.stderr
+
+
+def test_every_chinese_dev_question_finds_its_evidence_in_the_top_five(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    questions = [q for q in load_questions(SHARED_EVAL / "seed_dev.jsonl") if q.lang == "zh"]
+    assert len(questions) >= 10
+    for question in questions:
+        hits = retriever.search(question.q, 5)
+        assert any(contains_evidence(hit.chunk.text, question.evidence) for hit in hits), question.q
+
+
+def test_citations_over_the_dev_questions_are_exact(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    for question in load_questions(SHARED_EVAL / "seed_dev.jsonl"):
+        answer = ask(retriever, question.q)
+        for citation in answer.citations:
+            document = seed_index.documents[citation.doc_id]
+            assert document.text[citation.start : citation.end] == citation.quote
+            assert document.page_of(citation.start) == citation.page

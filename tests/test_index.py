@@ -1,0 +1,77 @@
+"""Index build: incremental updates, bad files skipped, atomic swap, refusal of foreign indexes."""
+
+import json
+
+import pytest
+
+from qa.embedding import Embedder, ModelError
+from qa.index import Index, IndexMismatch, build_index
+
+NOTE = "# Field notes\n\n## 1 Villages\n\nBroadband reached the village school in 2021. Teachers use it daily.\n"
+
+
+def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embedder):
+    folder = tmp_path / "index"
+    (seeds_copy / "notes.md").write_text(NOTE, encoding="utf-8")
+    index, report = build_index(seeds_copy, folder, embedder, progress=False)
+    assert sorted(report.added) == ["notes.md", "urban-rural-digital-divide.txt"]
+    seed_chunks = [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide"]
+
+    _, report = build_index(seeds_copy, folder, embedder, progress=False)
+    assert not report.changed and len(report.unchanged) == 2
+
+    (seeds_copy / "notes.md").write_text(NOTE + "\nA second paragraph about fibre.\n", encoding="utf-8")
+    (seeds_copy / "broken.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    index, report = build_index(seeds_copy, folder, embedder, progress=False)
+    assert report.updated == ["notes.md"] and report.unchanged == ["urban-rural-digital-divide.txt"]
+    assert "broken.txt" in report.errors and "binary" in report.errors["broken.txt"]
+    assert [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide"] == seed_chunks
+    assert any("fibre" in c.text for c in index.chunks)
+
+    (seeds_copy / "notes.md").unlink()
+    index, report = build_index(seeds_copy, folder, embedder, progress=False)
+    assert report.removed == ["notes.md"]
+    assert {c.doc_id for c in Index.load(folder).chunks} == {"urban-rural-digital-divide"}
+    assert len(index.sentence_vectors) == sum(len(c.sentences) for c in index.chunks)
+
+
+def test_interrupted_build_leaves_the_old_index(tmp_path, seeds_copy, embedder, monkeypatch):
+    folder = tmp_path / "index"
+    build_index(seeds_copy, folder, embedder, progress=False)
+    before = (folder / "manifest.json").read_text()
+    (seeds_copy / "notes.md").write_text(NOTE, encoding="utf-8")
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(embedder, "embed_passages", fail)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(seeds_copy, folder, embedder, progress=False)
+    assert (folder / "manifest.json").read_text() == before
+    assert len(Index.load(folder).chunks) > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "seeds"]  # no staging left
+
+
+def test_index_from_another_model_is_refused(seed_index, embedder, tmp_path):
+    seed_index.save(tmp_path / "index")
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model"]["fingerprint"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="rebuild it"):
+        Index.load(tmp_path / "index").check_compatible(embedder.identity)
+
+
+def test_changed_chunker_version_is_refused(seed_index, embedder, tmp_path):
+    seed_index.save(tmp_path / "index")
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["chunker"]["version"] = "0"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="chunker"):
+        Index.load(tmp_path / "index").check_compatible(embedder.identity)
+
+
+def test_a_model_that_is_not_here_gets_a_clear_error():
+    with pytest.raises(ModelError, match="--model"):
+        Embedder("someone/model-not-on-this-machine")
