@@ -84,6 +84,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     # Reading order: the best sentence's document first, then by position in the text.
     lead = chosen[0][1].chunk.doc_id
     chosen.sort(key=lambda c: (c[1].chunk.doc_id != lead, c[1].chunk.doc_id, c[2].start))
+    chinese = question_language(question) == "zh"
     citations = []
     parts = []
     for n, (_, hit, sentence) in enumerate(chosen, start=1):
@@ -91,6 +92,5 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
         quote = document.text[sentence.start : sentence.end]
         citations.append(Citation(n, document.doc_id, document.title, hit.chunk.section, sentence.page, quote,
                                   sentence.start, sentence.end))
-        parts.append(f"{quote} [{n}]")
-    joiner = "" if question_language(question) == "zh" else " "
-    return Answer(question, joiner.join(parts), False, citations, hits)
+        parts.append(f"{quote}[{n}]" if chinese else f"{quote} [{n}]")
+    return Answer(question, ("" if chinese else " ").join(parts), False, citations, hits)
