@@ -250,7 +250,7 @@ def latin_vocabulary(text: str) -> set[str]:
 
 @dataclass
 class Unit:
-    """A block before it has offsets: its kind, lines and the section it belongs to."""
+    """A block before it has offsets: its kind and source lines."""
 
     kind: str
     lines: list[Line]
@@ -404,8 +404,7 @@ def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> 
     builder.finish_body(len(pages))
     for unit in footnote_units:
         builder.add_footnote(unit)
-    front = [block for block in builder.blocks if block.kind == "front-line"]
-    title, authors = _front_matter(builder, front)
+    title, authors = _front_matter(builder)
     document = Document(
         doc_id=doc_id,
         source=source,
@@ -423,7 +422,7 @@ def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> 
     return document
 
 
-def _front_matter(builder: _TextBuilder, front: list[Block]) -> tuple[str, list[str]]:
+def _front_matter(builder: _TextBuilder) -> tuple[str, list[str]]:
     """Name the front/back matter lines: title, subtitle, authors, affiliation."""
     title, authors = "", []
     groups: list[list[int]] = []
@@ -572,9 +571,6 @@ class _TextBuilder:
         body_end = len(self.text)
         for _, section in self._stack:
             section.end = body_end
-        for section in self.sections:
-            if section.part != "body" or section.end < section.start:
-                section.end = max(section.end, section.start)
         previous = 0
         for number in range(1, page_count + 1):
             start = self.page_starts.get(number, previous)
