@@ -81,9 +81,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
             chosen.append(candidate)
         if len(chosen) == ANSWER_SENTENCES:
             break
-    # Reading order: the best sentence's document first, then by position in the text.
-    lead = chosen[0][1].chunk.doc_id
-    chosen.sort(key=lambda c: (c[1].chunk.doc_id != lead, c[1].chunk.doc_id, c[2].start))
+    # Best first: citation [1] is the sentence that answers most directly.
     chinese = question_language(question) == "zh"
     citations = []
     parts = []
