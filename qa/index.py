@@ -75,7 +75,7 @@ class Index:
         self.sentence_vectors = sentence_vectors
         counts = [len(chunk.sentences) for chunk in chunks]
         self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
-        self.faiss = faiss.IndexFlatIP(chunk_vectors.shape[1] if chunk_vectors.size else 1)
+        self.faiss = faiss.IndexFlatIP(chunk_vectors.shape[1])
         if len(chunks):
             self.faiss.add(chunk_vectors)
 
