@@ -64,8 +64,12 @@ def read_questions(args) -> list[str]:
     return [args.question]
 
 
+def load_embedder(config: Config) -> Embedder:
+    return Embedder(config.model, config.cache_dir, config.batch_size)
+
+
 def run_index(config: Config) -> int:
-    embedder = Embedder(config.model, config.cache_dir, config.batch_size)
+    embedder = load_embedder(config)
     _, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
     print(format_report(report, config.index))
     return 1 if report.errors and not report.chunks else 0
@@ -73,7 +77,7 @@ def run_index(config: Config) -> int:
 
 def open_retriever(config: Config) -> Retriever:
     """Load the index, building it first when it does not exist yet."""
-    embedder = Embedder(config.model, config.cache_dir, config.batch_size)
+    embedder = load_embedder(config)
     if not (config.index / "manifest.json").exists():
         print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
         index, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)

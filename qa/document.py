@@ -5,10 +5,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import asdict, dataclass, field
 
-# Kinds of text unit a document is made of.
-FRONT_KINDS = ("title", "subtitle", "authors", "affiliation", "classification")
-LABELED_KINDS = ("abstract", "keywords")
-
 
 @dataclass(frozen=True)
 class Page:
@@ -39,7 +35,8 @@ class FootnoteRef:
 
 @dataclass(frozen=True)
 class Block:
-    """A unit of text: paragraph, heading, table, footnote or a front/back matter field."""
+    """A unit of text. Kinds: paragraph, heading, table, footnote, abstract, keywords, and the
+    front/back matter lines title, subtitle, authors, affiliation, classification."""
 
     kind: str
     start: int
