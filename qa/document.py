@@ -76,8 +76,7 @@ class Document:
         for note in self.footnotes:
             if note.start <= offset < note.end:
                 return note.page
-        starts = [page.start for page in self.pages]
-        index = bisect.bisect_right(starts, offset) - 1
+        index = bisect.bisect_right(self.pages, offset, key=lambda page: page.start) - 1
         return self.pages[max(index, 0)].number
 
     def walk_sections(self):

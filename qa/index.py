@@ -135,16 +135,17 @@ class Index:
             raise IndexLoadError(f"no index at {folder}: build it with `python -m qa index --index {folder}`")
         try:
             manifest = json.loads(manifest_path.read_text())
-            if manifest.get("format") != FORMAT_VERSION:
-                raise IndexMismatch(f"{folder}: index format {manifest.get('format')} is not {FORMAT_VERSION}: rebuild it")
+        except (OSError, ValueError) as exc:
+            raise IndexLoadError(f"{folder}: damaged manifest ({exc}); rebuild it with `python -m qa index`") from exc
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexMismatch(f"{folder}: index format {manifest.get('format')} is not {FORMAT_VERSION}: rebuild it")
+        try:
             documents = [document_from_dict(d) for d in json.loads((folder / "documents.json").read_text())]
             chunks = [_chunk_from_dict(json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8")]
             store = faiss.read_index(str(folder / "chunks.faiss"))
             vectors = store.reconstruct_n(0, store.ntotal) if store.ntotal else np.zeros((0, store.d), np.float32)
             sentences = np.load(folder / "sentences.npy")
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            if isinstance(exc, IndexMismatch):
-                raise
             raise IndexLoadError(f"{folder}: damaged index ({exc}); rebuild it with `python -m qa index`") from exc
         return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences)
 
@@ -191,6 +192,9 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         raise IndexLoadError(f"seeds folder {seeds} does not exist")
     previous = _reusable(folder, embedder.identity, chunk_chars)
     old_files = previous.manifest["files"] if previous else {}
+    previous_positions: dict[str, list[int]] = {}  # doc_id → positions of its chunks in the old index
+    for position, chunk in enumerate(previous.chunks if previous else []):
+        previous_positions.setdefault(chunk.doc_id, []).append(position)
     documents: dict[str, Document] = {}
     kept: list[tuple[Chunk, np.ndarray, np.ndarray]] = []
     fresh_chunks: list[Chunk] = []
@@ -202,9 +206,9 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         old = old_files.get(source)
         if previous and old and old["sha256"] == digest:
             documents[old["doc_id"]] = previous.documents[old["doc_id"]]
-            for position, chunk in enumerate(previous.chunks):
-                if chunk.doc_id == old["doc_id"]:
-                    kept.append((chunk, previous.chunk_vectors[position], previous.sentence_vectors_of(position)))
+            for position in previous_positions[old["doc_id"]]:
+                chunk = previous.chunks[position]
+                kept.append((chunk, previous.chunk_vectors[position], previous.sentence_vectors_of(position)))
             files[source] = old
             report.unchanged.append(source)
             continue
