@@ -1,17 +1,15 @@
-"""Hits → an extractive answer: the best-matching sentences, each with a verifiable citation."""
+"""Hits → an extractive answer: the best-supported sentences, each with a verifiable citation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qa.chunking import Sentence
-from qa.reading import cjk_share
+from qa.evidence import SentenceScore
 from qa.retrieval import Hit, Retriever
 
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 2
-# Headings and title lines name a topic but answer nothing.
-UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification")
+PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 
 
@@ -42,6 +40,7 @@ class Citation:
 @dataclass
 class Answer:
     question: str
+    lang: str
     answer: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
@@ -50,6 +49,7 @@ class Answer:
     def to_dict(self) -> dict:
         return {
             "question": self.question,
+            "lang": self.lang,
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
@@ -57,38 +57,41 @@ class Answer:
         }
 
 
-def question_language(question: str) -> str:
-    return "zh" if cjk_share(question) >= 0.3 else "en"
-
-
 def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
-    query_vector = retriever.embed_query(question.strip()) if question.strip() else None
-    hits = retriever.search(question, top_k, query_vector=query_vector)
+    query = retriever.query(question)
+    hits = retriever.search(query, top_k)
     if not hits:
-        return Answer(question, NO_EVIDENCE[question_language(question)], True, [], hits)
-    candidates: list[tuple[float, Hit, Sentence]] = []
-    for hit in hits[:PASSAGES_READ]:
-        vectors = retriever.index.sentence_vectors_of(hit.position)
-        scores = vectors @ query_vector
-        for sentence, score in zip(hit.chunk.sentences, scores):
-            if sentence.kind not in UNQUOTABLE_KINDS:
-                # The passage's own score breaks ties between similar sentences.
-                candidates.append((float(score) + 0.5 * hit.score, hit, sentence))
-    chosen: list[tuple[float, Hit, Sentence]] = []
-    for candidate in sorted(candidates, key=lambda c: -c[0]):
-        key = (candidate[1].chunk.doc_id, candidate[2].start)
-        if key not in {(c[1].chunk.doc_id, c[2].start) for c in chosen}:
-            chosen.append(candidate)
-        if len(chosen) == ANSWER_SENTENCES:
-            break
+        return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
+    chosen = choose_sentences(hits[:PASSAGES_READ])
     # Best first: citation [1] is the sentence that answers most directly.
-    chinese = question_language(question) == "zh"
     citations = []
     parts = []
-    for n, (_, hit, sentence) in enumerate(chosen, start=1):
+    for n, (hit, scored) in enumerate(chosen, start=1):
         document = retriever.index.documents[hit.chunk.doc_id]
+        sentence = scored.sentence
         quote = document.text[sentence.start : sentence.end]
         citations.append(Citation(n, document.doc_id, document.title, hit.chunk.section, sentence.page, quote,
                                   sentence.start, sentence.end))
-        parts.append(f"{quote}[{n}]" if chinese else f"{quote} [{n}]")
-    return Answer(question, ("" if chinese else " ").join(parts), False, citations, hits)
+        parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
+    return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits)
+
+
+def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore]]:
+    """The best sentences of the top passages, the top passage's best first, no sentence twice."""
+    candidates = [
+        (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
+        for hit in hits
+        for scored in hit.sentences
+    ]
+    # The top passage's best sentence always leads: re-ranking put that passage first because of it.
+    candidates[0] = (float("inf"), *candidates[0][1:]) if candidates else candidates
+    chosen: list[tuple[Hit, SentenceScore]] = []
+    seen: set[tuple[str, int]] = set()
+    for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):
+        key = (hit.chunk.doc_id, scored.sentence.start)
+        if key not in seen:
+            seen.add(key)
+            chosen.append((hit, scored))
+        if len(chosen) == ANSWER_SENTENCES:
+            break
+    return chosen

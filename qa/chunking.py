@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 from qa.document import Block, Document
-from qa.reading import cjk_share
+from qa.reading import cjk_share, is_cjk
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
+# Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about
+# the ratio of their token counts, so an English chunk holds as much meaning as a Chinese one.
+LATIN_CHAR_WEIGHT = 0.4
 # Blocks that are never packed together with their neighbours.
 SOLO_KINDS = ("table", "footnote")
 SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
@@ -92,25 +95,45 @@ def _groups(document: Document) -> list[list[Block]]:
 
 
 def chunk_document(document: Document, target_chars: int = 400) -> list[Chunk]:
+    """Chunks of about `target_chars` Chinese characters (or the same weight of Latin text)."""
     chunks: list[Chunk] = []
     for group in _groups(document):
         sentences = [(index, sentence) for index, block in enumerate(group)
                      for sentence in block_sentences(document, block)]
-        for piece in _pack(sentences, target_chars):
+        for piece in _pack(document.text, sentences, target_chars):
             chunks.append(_make_chunk(document, group[0].section, [s for _, s in piece], len(chunks)))
     return chunks
 
 
-def _pack(sentences: list[tuple[int, Sentence]], target: int) -> list[list[tuple[int, Sentence]]]:
+def text_size(text: str) -> float:
+    """Length in Chinese-character equivalents: CJK characters count 1, other non-space characters less."""
+    cjk = sum(1 for ch in text if is_cjk(ch))
+    other = sum(1 for ch in text if not ch.isspace()) - cjk
+    return cjk + LATIN_CHAR_WEIGHT * other
+
+
+def _pack(text: str, sentences: list[tuple[int, Sentence]], target: int) -> list[list[tuple[int, Sentence]]]:
+    """Greedy packing of sentences into pieces of at most `target` size (a longer sentence stands alone).
+
+    A piece already half full ends before a paragraph that would not fit whole, so paragraphs are
+    split only when they must be; a cut inside a paragraph carries one sentence over.
+    """
+    block_size: dict[int, float] = {}
+    for block, sentence in sentences:
+        block_size[block] = block_size.get(block, 0.0) + text_size(text[sentence.start : sentence.end])
     pieces: list[list[tuple[int, Sentence]]] = []
     current: list[tuple[int, Sentence]] = []
     for item in sentences:
-        if current and item[1].end - current[0][1].start > target:
-            pieces.append(current)
-            last = current[-1]
-            # Carry one sentence over when cutting inside a paragraph, if it still fits.
-            overlap = len(current) > 1 and last[0] == item[0] and item[1].end - last[1].start <= target
-            current = [last] if overlap else []
+        if current:
+            size = text_size(text[current[0][1].start : current[-1][1].end])
+            new_paragraph = item[0] != current[-1][0]
+            grown = text_size(text[current[0][1].start : item[1].end])
+            if grown > target or (new_paragraph and size >= target / 2 and size + block_size[item[0]] > target):
+                pieces.append(current)
+                last = current[-1]
+                overlap = (len(current) > 1 and not new_paragraph
+                           and text_size(text[last[1].start : item[1].end]) <= target)
+                current = [last] if overlap else []
         current.append(item)
     if current:
         pieces.append(current)

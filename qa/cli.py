@@ -7,11 +7,14 @@ import json
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from qa.answer import Answer, ask
 from qa.config import Config
 from qa.embedding import Embedder, ModelError
+from qa.evaluation import Scores, by_language, evaluate, load_questions
 from qa.index import BuildReport, Index, IndexLoadError, build_index
-from qa.retrieval import Hit, Retriever
+from qa.retrieval import METHODS, Hit, Retriever
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,22 +26,35 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m qa", description="Offline bilingual search and QA over seeds/.")
     commands = top.add_subparsers(dest="command", required=True)
     commands.add_parser("index", parents=[common], help="build or update the index")
+    ranking = argparse.ArgumentParser(add_help=False)
+    ranking.add_argument("--method", choices=METHODS, help="ranking: hybrid (default) or a baseline (env QA_METHOD)")
+    ranking.add_argument("--reranker", help="a sentence-transformers CrossEncoder name or folder (env QA_RERANKER)")
     for name, helptext in (("search", "ranked passages for a question"), ("ask", "a cited answer to a question")):
-        command = commands.add_parser(name, parents=[common], help=helptext)
+        command = commands.add_parser(name, parents=[common, ranking], help=helptext)
         command.add_argument("question", nargs="?", help="the question (or use --queries)")
         command.add_argument("--queries", help="file with one question per line ('-' for stdin); prints JSON lines")
         command.add_argument("--top-k", type=int, help="number of passages (default 5, env QA_TOP_K)")
         command.add_argument("--json", action="store_true", help="print JSON")
+    evaluation = commands.add_parser("eval", parents=[common, ranking], help="measure retrieval and answers on questions")
+    evaluation.add_argument("questions", type=Path, help='JSON lines: {"id","q","evidence":[...],"page"?,"answer"?}')
+    evaluation.add_argument("--corpus", type=Path, help="index this folder of documents (into index/eval-NAME) and use it")
+    evaluation.add_argument("--details", type=Path, help="per-question results file (default eval-QUESTIONS.jsonl)")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    config = Config.from_env(index=args.index, model=args.model, seeds=args.seeds,
-                             top_k=getattr(args, "top_k", None))
+    corpus = getattr(args, "corpus", None)
+    config = Config.from_env(
+        index=args.index or (Path("index") / f"eval-{corpus.resolve().name}" if corpus else None),
+        model=args.model, seeds=corpus or args.seeds, top_k=getattr(args, "top_k", None),
+        method=getattr(args, "method", None), reranker=getattr(args, "reranker", None),
+    )
     try:
         if args.command == "index":
             return run_index(config)
+        if args.command == "eval":
+            return run_eval(config, args.questions, args.details, rebuild=corpus is not None)
         questions = read_questions(args)
         retriever = open_retriever(config)
         for question in questions:
@@ -75,16 +91,52 @@ def run_index(config: Config) -> int:
     return 1 if report.errors and not report.chunks else 0
 
 
-def open_retriever(config: Config) -> Retriever:
-    """Load the index, building it first when it does not exist yet."""
+def run_eval(config: Config, questions_file: Path, details: Path | None, rebuild: bool) -> int:
+    questions = load_questions(questions_file)
+    retriever = open_retriever(config, rebuild=rebuild)
+    with tqdm(total=len(questions), desc="questions", file=sys.stderr) as bar:
+        outcomes = evaluate(retriever, questions, progress=bar.update)
+    details = details or Path(f"eval-{questions_file.stem}.jsonl")
+    with details.open("w", encoding="utf-8") as handle:
+        for outcome in outcomes:
+            handle.write(json.dumps(outcome.to_dict(), ensure_ascii=False) + "\n")
+    print(format_scores(by_language(outcomes)))
+    print(f"per-question results: {details}")
+    return 0
+
+
+def format_scores(table: dict[str, Scores]) -> str:
+    lines = ["| lang | n | Hit@1 | Hit@5 | MRR@10 | page acc. | answer-hit | 1st sentence |", "|---|---|---|---|---|---|---|---|"]
+    for lang, s in table.items():
+        page = "—" if s.page_accuracy is None else f"{s.page_accuracy:.3f}"
+        lines.append(f"| {lang} | {s.count} | {s.hit1:.3f} | {s.hit5:.3f} | {s.mrr10:.3f} | {page} | "
+                     f"{s.answer_hit:.3f} | {s.first_sentence_hit:.3f} |")
+    return "\n".join(lines)
+
+
+def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
+    """Load the index, building it first when it does not exist yet (or updating it, with `rebuild`)."""
     embedder = load_embedder(config)
-    if not (config.index / "manifest.json").exists():
+    if rebuild or not (config.index / "manifest.json").exists():
         print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
         index, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
         print(format_report(report, config.index), file=sys.stderr)
     else:
         index = Index.load(config.index)
-    return Retriever(index, embedder)
+    return Retriever(index, embedder, config.method, reranker=load_reranker(config.reranker))
+
+
+def load_reranker(name: str):
+    """The optional cross-encoder, loaded offline; None when not asked for."""
+    if not name:
+        return None
+    from sentence_transformers import CrossEncoder
+
+    try:
+        return CrossEncoder(name, device="cpu", local_files_only=True)
+    except Exception as exc:  # sentence-transformers raises many kinds for a missing model
+        raise ModelError(f"cannot load the reranker {name!r} offline ({type(exc).__name__}: {exc}): "
+                         "give the folder of a sentence-transformers CrossEncoder") from exc
 
 
 def emit(payload: dict, args, text: str) -> None:

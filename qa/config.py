@@ -22,6 +22,8 @@ class Config:
     top_k: int = 5
     chunk_chars: int = 400  # target chunk length; e5 reads 512 tokens, ~1 token per CJK character
     batch_size: int = 32
+    method: str = "hybrid"  # hybrid (the product), or a baseline: dense, lexical, rrf
+    reranker: str = ""  # optional sentence-transformers CrossEncoder name or folder
 
     # Environment variable for each field.
     ENV = {
@@ -31,6 +33,8 @@ class Config:
         "cache_dir": "QA_CACHE_DIR",
         "top_k": "QA_TOP_K",
         "chunk_chars": "QA_CHUNK_CHARS",
+        "method": "QA_METHOD",
+        "reranker": "QA_RERANKER",
     }
 
     @classmethod

@@ -1,4 +1,9 @@
-"""Retrieval and answer quality on questions with known evidence: Hit@k, MRR, page accuracy."""
+"""Retrieval and answer quality on questions with known evidence: Hit@k, MRR, page accuracy, answer-hit.
+
+A hit is a passage containing one of the question's evidence strings (whitespace-insensitive).
+Answer-hit: the answer contains the expected answer, or else an evidence string; first-sentence
+hit: the same test on the first cited sentence alone.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.answer import Answer
+from qa.answer import Answer, ask
+from qa.retrieval import Retriever, question_language
+
+DEPTH = 10  # passages retrieved per question: MRR@10 needs ten
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,24 @@ class Outcome:
     rank: int | None  # rank of the first passage holding evidence, None if not in the hits
     page_right: bool | None  # first citation on the expected page (None when no page is given)
     answer_hit: bool
+    first_sentence_hit: bool
+    answer: Answer | None = None
+
+    def to_dict(self) -> dict:
+        answer = self.answer
+        return {
+            "id": self.question.id,
+            "lang": self.question.lang,
+            "q": self.question.q,
+            "rank": self.rank,
+            "page_right": self.page_right,
+            "answer_hit": self.answer_hit,
+            "first_sentence_hit": self.first_sentence_hit,
+            "expected": self.question.answer or self.question.evidence,
+            "answer": answer.answer if answer else None,
+            "abstained": answer.abstained if answer else None,
+            "top": [h.to_dict() for h in answer.hits[:3]] if answer else [],
+        }
 
 
 @dataclass
@@ -36,6 +62,7 @@ class Scores:
     mrr10: float = 0.0
     page_accuracy: float | None = None
     answer_hit: float = 0.0
+    first_sentence_hit: float = 0.0
     outcomes: list[Outcome] = field(default_factory=list)
 
 
@@ -57,7 +84,8 @@ def load_questions(path: Path) -> list[Question]:
         try:
             item = json.loads(line)
             questions.append(Question(id=str(item["id"]), q=item["q"], evidence=list(item["evidence"]),
-                                      lang=item.get("lang", ""), page=item.get("page"), answer=item.get("answer")))
+                                      lang=item.get("lang") or question_language(item["q"]),
+                                      page=item.get("page"), answer=item.get("answer")))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}, line {number}: not a question object ({exc})") from exc
     return questions
@@ -68,7 +96,26 @@ def judge(question: Question, answer: Answer) -> Outcome:
     first = answer.citations[0] if answer.citations else None
     page_right = None if question.page is None else bool(first and first.page == question.page)
     expected = [question.answer] if question.answer else question.evidence
-    return Outcome(question, rank, page_right, contains_evidence(answer.answer, expected))
+    return Outcome(question, rank, page_right, contains_evidence(answer.answer, expected),
+                   bool(first and contains_evidence(first.quote, expected)), answer)
+
+
+def evaluate(retriever: Retriever, questions: list[Question], progress=None) -> list[Outcome]:
+    outcomes = []
+    for question in questions:
+        outcomes.append(judge(question, ask(retriever, question.q, DEPTH)))
+        if progress:
+            progress()
+    return outcomes
+
+
+def by_language(outcomes: list[Outcome]) -> dict[str, Scores]:
+    """Scores per question language, then over all questions ("all") when there are several."""
+    languages = sorted({o.question.lang for o in outcomes})
+    table = {lang: score([o for o in outcomes if o.question.lang == lang]) for lang in languages}
+    if len(languages) > 1:
+        table["all"] = score(outcomes)
+    return table
 
 
 def score(outcomes: list[Outcome]) -> Scores:
@@ -83,5 +130,6 @@ def score(outcomes: list[Outcome]) -> Scores:
         mrr10=sum(1 / o.rank for o in outcomes if o.rank is not None and o.rank <= 10) / count,
         page_accuracy=sum(pages) / len(pages) if pages else None,
         answer_hit=sum(o.answer_hit for o in outcomes) / count,
+        first_sentence_hit=sum(o.first_sentence_hit for o in outcomes) / count,
         outcomes=outcomes,
     )

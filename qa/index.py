@@ -2,8 +2,10 @@
 
 Layout of `index/<name>/`: `manifest.json` (model identity, chunker version, a hash per
 source file), `documents.json`, `chunks.jsonl`, `chunks.faiss` (inner product on
-normalized vectors: exact cosine search) and `sentences.npy` (one vector per sentence of
-every chunk, in chunk order). Builds are written beside the target and swapped in.
+normalized vectors: exact cosine search), `sentences.npy` (one vector per sentence of
+every chunk, in chunk order) and `lexical/` (BM25 over the chunks' search terms, rebuilt
+whole on every update since it costs a second where embedding costs minutes). Builds are
+written beside the target and swapped in.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from tqdm import tqdm
 
 from qa.chunking import CHUNKER_VERSION, Chunk, Sentence, chunk_document
 from qa.document import Document, document_from_dict, document_to_dict
+from qa.lexical import LexicalIndex
 from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError, read_document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class IndexLoadError(RuntimeError):
@@ -67,7 +70,7 @@ def sentence_texts(chunk: Chunk) -> list[str]:
 
 class Index:
     def __init__(self, manifest: dict, documents: dict[str, Document], chunks: list[Chunk],
-                 chunk_vectors: np.ndarray, sentence_vectors: np.ndarray):
+                 chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, lexical: LexicalIndex | None = None):
         self.manifest = manifest
         self.documents = documents
         self.chunks = chunks
@@ -78,6 +81,7 @@ class Index:
         self.faiss = faiss.IndexFlatIP(chunk_vectors.shape[1])
         if len(chunks):
             self.faiss.add(chunk_vectors)
+        self.lexical = lexical or LexicalIndex.build([passage_text(chunk) for chunk in chunks])
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -121,6 +125,7 @@ class Index:
                     handle.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
             faiss.write_index(self.faiss, str(staging / "chunks.faiss"))
             np.save(staging / "sentences.npy", self.sentence_vectors)
+            self.lexical.save(staging / "lexical")
             # The manifest goes last: a folder without it is never taken for an index.
             (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2))
             _swap_in(staging, folder)
@@ -145,9 +150,10 @@ class Index:
             store = faiss.read_index(str(folder / "chunks.faiss"))
             vectors = store.reconstruct_n(0, store.ntotal) if store.ntotal else np.zeros((0, store.d), np.float32)
             sentences = np.load(folder / "sentences.npy")
+            lexical = LexicalIndex.load(folder / "lexical")
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexLoadError(f"{folder}: damaged index ({exc}); rebuild it with `python -m qa index`") from exc
-        return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences)
+        return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences, lexical)
 
 
 def _chunk_from_dict(data: dict) -> Chunk:

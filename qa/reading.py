@@ -358,8 +358,15 @@ def paragraph_is_latin(paragraph: list[Line]) -> bool:
     return bool(paragraph) and cjk_share(paragraph[-1].text) < 0.2
 
 
+MAX_TITLE_WIDTH = 120  # display columns: 60 Chinese characters; a longer line is prose, however narrow the page
+
+
 def _is_title_like(text: str, line: Line, page_width: dict[int, int]) -> bool:
-    return text[-1] not in "。，；,;" and display_width(text) < 0.8 * page_width[line.page] + 1
+    return (
+        text[-1] not in "。，；,;"
+        and display_width(text) < min(0.8 * page_width[line.page] + 1, MAX_TITLE_WIDTH)
+        and not re.search(r"[。！？]|[.!?]\s", text[:-1])  # a title is not several sentences
+    )
 
 
 # ---------------------------------------------------------------- the document

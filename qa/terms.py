@@ -1,0 +1,85 @@
+"""Text → search terms for lexical matching, for Chinese, English and text that mixes them.
+
+Chinese runs are cut by jieba in search mode (a long word and its parts, so 城镇化率
+matches 城镇化), Latin words are lower-cased and stemmed (Snowball), numbers stay
+whole with their decimals, percent sign or ratio colon (`21.11%`, `1∶55`, `2020`),
+and punctuation and function words are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+import snowballstemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+jieba.setLogLevel(logging.WARNING)
+
+NUMBER = r"\d+(?:[.,]\d+)*(?:\s?[%％‰]|[∶:]\d+(?:\.\d+)?)?"
+TOKEN = re.compile(rf"(?P<number>{NUMBER})|(?P<latin>[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z])|(?P<cjk>[\u3400-\u9fff]+)")
+
+# Function words and question words: they match everywhere and say nothing about a passage.
+STOPWORDS_ZH = frozenset(
+    "的 了 和 与 及 或 是 在 为 对 于 以 而 并 也 就 都 将 把 被 由 从 向 其 之 这 那 这个 那个 这些 那些 "
+    "一个 一种 有 有的 没有 中 上 下 等 等等 个 种 所 者 吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 哪儿 哪种 "
+    "谁 如何 怎么 怎样 怎么样 为什么 为何 多少 几 几个 何 何时 何种 何处 是否 能否 可以 能 会 要 "
+    "请问 问 通过 进行 主要 分别 包括 什么样 具有 属于 叫 叫做 称为 被称为 当 时 后 前 里 该 此 它 他 她 "
+    "它们 他们 我们 你 我 您 到 着 过 又 还 则 即 且 但 如果 因为 所以 因此 之间 方面".split()
+)
+STOPWORDS_EN = frozenset(STOPWORDS_EN_PLUS) | frozenset(
+    "many much also would could may might must shall one ones did does whose what which according called "
+    "name named kind type used use".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def normalize_number(text: str) -> str:
+    return re.sub(r"\s", "", text).replace("％", "%").replace(":", "∶").replace(",", "")
+
+
+def tokenize(text: str) -> list[str]:
+    """Search terms of `text` in reading order, stop words and punctuation removed."""
+    terms: list[str] = []
+    for match in TOKEN.finditer(text):
+        kind = match.lastgroup
+        piece = match.group()
+        if kind == "number":
+            terms.append(normalize_number(piece))
+        elif kind == "latin":
+            word = piece.lower().replace("’", "'").strip("'-")
+            if word and word not in STOPWORDS_EN and len(word) > 1:
+                terms.append(stem(word))
+        else:
+            terms.extend(word for word in jieba.cut_for_search(piece) if word not in STOPWORDS_ZH)
+    return terms
+
+
+def english_words(text: str) -> list[str]:
+    """The lower-cased content words of the Latin-script part of `text`, unstemmed."""
+    words = (match.group().lower().replace("’", "'") for match in TOKEN.finditer(text) if match.lastgroup == "latin")
+    return [word for word in words if word not in STOPWORDS_EN and len(word) > 1]
+
+
+def chinese_words(text: str) -> list[str]:
+    """The jieba words (accurate mode) of the Chinese part of `text`, stop words removed."""
+    words: list[str] = []
+    for match in TOKEN.finditer(text):
+        if match.lastgroup == "cjk":
+            words.extend(word for word in jieba.cut(match.group()) if word not in STOPWORDS_ZH)
+    return words
+
+
+def numbers(text: str) -> list[str]:
+    return [normalize_number(match.group()) for match in TOKEN.finditer(text) if match.lastgroup == "number"]

@@ -1,0 +1,105 @@
+"""Hybrid retrieval: the tokenizer, the dictionary bridge, per-query fusion weights, the lexical index, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.bridge import Bridge
+from qa.evaluation import Outcome, Question, by_language, score
+from qa.index import Index, build_index
+from qa.lexical import LexicalIndex
+from qa.retrieval import Retriever
+from qa.terms import tokenize
+
+CHINESE_TEXT = """城乡数字鸿沟的表现
+
+城乡数字鸿沟表现为接入鸿沟、使用鸿沟和福利鸿沟。农村地区的互联网普及率明显低于城市。
+
+2020年，我国数字经济规模占GDP比重为38.6%，城乡居民收入之比为2.56∶1。
+
+乡村振兴需要培训农民的数字技能，提高农村居民的信息素养。
+"""
+
+
+def test_tokenizer_keeps_numbers_whole_and_mixes_scripts():
+    terms = tokenize("2020年中国数字经济占GDP的比重为38.6%，城乡之比为1∶55；Digital divides are widening.")
+    for term in ("2020", "38.6%", "1∶55", "数字", "经济", "gdp", "digit", "divid", "widen"):
+        assert term in terms
+    for dropped in ("的", "为", "are", "，", "；", "."):
+        assert dropped not in terms
+
+
+def test_tokenizer_search_mode_yields_the_parts_of_long_words():
+    assert {"城镇", "城镇化"} <= set(tokenize("城镇化率"))
+
+
+def test_bridge_carries_english_words_to_chinese_and_back():
+    bridge = Bridge.default()
+    known = {"数字", "鸿沟", "农民", "培训", "农村"}.__contains__
+    terms = bridge.chinese_terms("How are farmers trained in digital skills?", known)
+    assert {"农民", "数字"} <= set(terms)
+    assert all(term in {"数字", "鸿沟", "农民", "培训", "农村"} for term in terms)
+    english = bridge.english_terms("数字鸿沟", lambda term: True)
+    assert "digit" in english or "numer" in english
+
+
+@pytest.fixture(scope="module")
+def chinese_index(tmp_path_factory, embedder):
+    seeds = tmp_path_factory.mktemp("zh-seeds")
+    (seeds / "divide.txt").write_text(CHINESE_TEXT, encoding="utf-8")
+    index, _ = build_index(seeds, tmp_path_factory.mktemp("zh-index") / "index", embedder, progress=False)
+    return index
+
+
+def test_fusion_trusts_bm25_for_chinese_and_the_bridge_for_english(chinese_index, embedder):
+    retriever = Retriever(chinese_index, embedder)
+    chinese = retriever.query("城乡数字鸿沟有哪些表现？")
+    english = retriever.query("What does the paper say about training farmers in digital skills?")
+    # Every Chinese term is in the corpus: BM25 gets its full weight.
+    assert chinese.coverage > 0.9
+    # No English term is: BM25 on them gets no weight, the dictionary terms take over.
+    assert english.coverage == 0
+    assert {"农民", "数字"} <= set(english.bridged)
+    hits = retriever.search(english, 1)
+    assert "培训农民" in hits[0].chunk.text
+
+
+def test_lexical_index_saves_loads_and_weights_terms(tmp_path):
+    texts = ["城乡数字鸿沟", "数字经济规模", "rural digital divide"]
+    lexical = LexicalIndex.build(texts)
+    lexical.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    query = {"数字": 1.0, "鸿沟": 2.0}
+    assert np.allclose(lexical.scores(query), loaded.scores(query))
+    assert np.argmax(loaded.scores(query)) == 0
+    assert loaded.idf("鸿沟") > loaded.idf("数字") > 0 == loaded.idf("不存在")
+    assert loaded.scores({"digit": 1.0})[2] > 0
+
+
+def test_lexical_index_follows_index_updates(tmp_path, seeds_copy, embedder):
+    folder = tmp_path / "index"
+    build_index(seeds_copy, folder, embedder, progress=False)
+    (seeds_copy / "note.txt").write_text("量子纠缠实验的新结果。\n", encoding="utf-8")
+    index, report = build_index(seeds_copy, folder, embedder, progress=False)
+    assert report.added == ["note.txt"]
+    loaded = Index.load(folder)
+    assert loaded.lexical.size == len(loaded.chunks) == len(index.chunks)
+    best = int(np.argmax(loaded.lexical.scores({"量子": 1.0})))
+    assert loaded.chunks[best].doc_id == "note"
+
+
+def test_metrics_on_a_hand_made_example():
+    def outcome(lang, rank, page_right, answer_hit):
+        question = Question(id=f"{lang}{rank}", q="?", evidence=["x"], lang=lang, page=1 if page_right is not None else None)
+        return Outcome(question, rank, page_right, answer_hit, answer_hit)
+
+    outcomes = [outcome("zh", 1, True, True), outcome("zh", 3, False, False), outcome("zh", None, None, False),
+                outcome("en", 7, True, True)]
+    table = by_language(outcomes)
+    zh = table["zh"]
+    assert (zh.count, zh.hit1, zh.hit5) == (3, 1 / 3, 2 / 3)
+    assert zh.mrr10 == pytest.approx((1 + 1 / 3) / 3)
+    assert zh.page_accuracy == 0.5  # the question without a page is not counted
+    assert table["en"].hit5 == 0 and table["en"].mrr10 == pytest.approx(1 / 7)
+    assert score(outcomes).answer_hit == 0.5 == table["all"].answer_hit
