@@ -20,7 +20,7 @@ from benchmarks import datasets
 from qa.config import Config
 from qa.embedding import Embedder
 from qa.evaluation import evaluate, load_questions, score
-from qa.index import Index, build_index, source_files
+from qa.index import Index, build_index
 from qa.retrieval import METHODS, Retriever
 
 OUT = datasets.OUT
@@ -43,8 +43,7 @@ def index_for(corpus: Path, embedder: Embedder) -> tuple[Index, dict]:
     stats_file = folder.with_suffix(".build.json")
     index, report = build_index(corpus, folder, embedder, Config().chunk_chars, progress=False)
     if report.added and not report.unchanged:
-        paragraphs = sum(len([p for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()])
-                         for f in source_files(corpus))
+        paragraphs = sum(1 for d in index.documents.values() for b in d.blocks if b.kind == "paragraph")
         stats_file.write_text(json.dumps({"seconds": report.seconds, "chunks": report.chunks, "paragraphs": paragraphs}))
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     return index, stats
@@ -70,8 +69,9 @@ def main() -> None:
     builds = []
     for dataset in prepare(args.datasets.split(",")):
         index, stats = index_for(dataset.corpus, embedder)
-        if stats and dataset.corpus.name not in {b[0] for b in builds}:
-            builds.append((f"{dataset.name.split()[0]} {dataset.corpus.name}", stats))
+        name = f"{dataset.name.split()[0]} {dataset.corpus.name}"
+        if stats and name not in {b[0] for b in builds}:
+            builds.append((name, stats))
         questions = load_questions(dataset.questions)
         for method in METHODS:
             retriever = Retriever(index, embedder, method)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.evidence import SentenceScore
+from qa.references import reference
 from qa.retrieval import Hit, Retriever
+from qa.support import Support, assess, unmatched_terms
 
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 2
@@ -18,22 +20,26 @@ class Citation:
     n: int
     doc_id: str
     doc_title: str
+    authors: tuple[str, ...]
     section: tuple[str, ...]
     page: int
     quote: str
     start: int
     end: int
+    reference: str  # GB/T 7714 (Chinese sources) or APA (English), with the page
 
     def to_dict(self) -> dict:
         return {
             "n": self.n,
             "doc_id": self.doc_id,
             "doc_title": self.doc_title,
+            "authors": list(self.authors),
             "section": list(self.section),
             "page": self.page,
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
+            "reference": self.reference,
         }
 
 
@@ -45,6 +51,7 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    support: Support | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +59,7 @@ class Answer:
             "lang": self.lang,
             "answer": self.answer,
             "abstained": self.abstained,
+            "support": self.support.to_dict() if self.support else None,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
         }
@@ -63,6 +71,12 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     if not hits:
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
     chosen = choose_sentences(hits[:PASSAGES_READ])
+    best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)
+    unmatched, checked = unmatched_terms(query.text, query.lang, retriever.index.lexical, retriever.bridge)
+    support = assess(query.lang, best_cosine, query.coverage, unmatched, checked)
+    if not support.answerable:
+        # The closest passages stay visible, so the reader can judge for themselves.
+        return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
     # Best first: citation [1] is the sentence that answers most directly.
     citations = []
     parts = []
@@ -70,10 +84,10 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
         document = retriever.index.documents[hit.chunk.doc_id]
         sentence = scored.sentence
         quote = document.text[sentence.start : sentence.end]
-        citations.append(Citation(n, document.doc_id, document.title, hit.chunk.section, sentence.page, quote,
-                                  sentence.start, sentence.end))
+        citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
+                                  sentence.page, quote, sentence.start, sentence.end, reference(document, sentence.page)))
         parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
-    return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits)
+    return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
 
 def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore]]:

@@ -172,6 +172,9 @@ def format_hits(question: str, hits: list[Hit]) -> str:
 
 
 def format_answer(answer: Answer) -> str:
+    if answer.abstained:
+        closest = format_hits(answer.question, answer.hits[:3]) if answer.hits else ""
+        return f"{answer.answer}\n\n{closest}".rstrip()
     out = [answer.answer, ""]
     for citation in answer.citations:
         out.append(f"[{citation.n}] {format_location(citation.doc_title, citation.section, f'p. {citation.page}')}")

@@ -1,0 +1,68 @@
+"""A formatted reference for a cited page: GB/T 7714 for Chinese sources, APA for English ones.
+
+Built from the document's metadata (its `.meta.json` sidecar, else what reading found):
+`title`, `authors`, `year`, `journal`, `volume`, `issue`, `first_page` (the printed number of
+the file's first page, so citations give the page a reader finds in the journal). Parts
+that are missing are left out rather than guessed.
+"""
+
+from __future__ import annotations
+
+from qa.document import Document
+
+
+def reference(document: Document, page: int) -> str:
+    return gb_t_7714(document, page) if document.lang == "zh" else apa(document, page)
+
+
+def printed_page(meta: dict, page: int) -> int:
+    """The page number as printed in the journal: the file's page 1 is `first_page`."""
+    first = meta.get("first_page")
+    return int(first) + page - 1 if isinstance(first, int) or str(first or "").isdigit() else page
+
+
+def gb_t_7714(document: Document, page: int) -> str:
+    """`曾凡军, 王鹏. 标题[J]. 期刊, 2023, 卷(期): 175.`, ending with the cited page."""
+    meta = document.meta
+    authors = list(meta.get("authors") or document.authors)
+    names = ", ".join(authors[:3]) + (", 等" if len(authors) > 3 else "")
+    journal = meta.get("journal", "")
+    kind = "J" if journal else "Z"
+    parts = [f"{names}. " if names else "", f"{meta.get('title') or document.title}[{kind}]. "]
+    where = ", ".join(str(x) for x in (journal, meta.get("year")) if x)
+    if meta.get("volume") or meta.get("issue"):
+        where += f", {meta.get('volume', '')}" + (f"({meta['issue']})" if meta.get("issue") else "")
+    parts.append(f"{where}: {printed_page(meta, page)}." if where else f"{printed_page(meta, page)}.")
+    return "".join(parts)
+
+
+def _apa_name(name: str) -> str:
+    """`ZENG Fan-jun` or `Fan-jun Zeng` → `Zeng, F.-j.`; a single word stays as it is."""
+    words = name.replace(",", " ").split()
+    if len(words) < 2:
+        return name
+    if words[0].isupper():  # Chinese order in capitals: family name first
+        family, given = words[0].title(), words[1:]
+    else:
+        family, given = words[-1], words[:-1]
+    initials = " ".join("-".join(part[:1] + "." for part in word.split("-")) for word in given)
+    return f"{family}, {initials}"
+
+
+def apa(document: Document, page: int) -> str:
+    """`Zeng, F.-j., & Wang, P. (2023). Title. Journal, 12(3). (p. 175)`, ending with the cited page."""
+    meta = document.meta
+    authors = [_apa_name(a) for a in (meta.get("authors_en") or meta.get("authors") or document.authors)]
+    if len(authors) > 1:
+        names = ", ".join(authors[:-1]) + ", & " + authors[-1]
+    else:
+        names = "".join(authors)
+    title = meta.get("title_en") or meta.get("title") or document.title
+    parts = [f"{names} " if names else "", f"({meta.get('year', 'n.d.')}). ", f"{title}. "]
+    journal = meta.get("journal_en") or meta.get("journal")
+    if journal:
+        volume = f", {meta['volume']}" if meta.get("volume") else ""
+        issue = f"({meta['issue']})" if meta.get("issue") else ""
+        parts.append(f"{journal}{volume}{issue}. ")
+    parts.append(f"(p. {printed_page(meta, page)})")
+    return "".join(parts)

@@ -1,0 +1,129 @@
+"""Answers, hits and the document library as HTML for the app, in the question's language."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from qa.answer import Answer, Citation
+from qa.document import Document, Section
+from qa.retrieval import Hit, question_language
+from qa.terms import chinese_words, english_words
+
+LABELS = {
+    "zh": {"answer": "答案", "sources": "来源", "page": "第 {} 页", "abstained": "未作回答", "closest": "最接近的段落",
+           "score": "得分", "no_hits": "没有找到段落", "reference": "引用"},
+    "en": {"answer": "Answer", "sources": "Sources", "page": "p. {}", "abstained": "No answer", "closest": "Closest passages",
+           "score": "score", "no_hits": "No passages found", "reference": "Reference"},
+}
+
+CSS = """
+.qa-answer p { font-size: 1.05em; line-height: 1.7; }
+.qa-answer a.marker { font-weight: 600; text-decoration: none; padding: 0 2px; }
+.qa-abstain { color: #8a4b00; }
+.qa-source { border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
+.qa-source .qa-meta { font-size: 0.9em; color: #555; margin-bottom: 4px; }
+.qa-source blockquote { margin: 4px 0; line-height: 1.6; }
+.qa-source mark, .qa-hit mark { background: #ffe58a; padding: 0 1px; }
+.qa-reference { font-size: 0.85em; color: #333; font-family: ui-monospace, monospace; user-select: all; }
+.qa-hit { border-bottom: 1px solid #eee; padding: 6px 0; }
+"""
+
+
+def _page(lang: str, page_start: int, page_end: int | None = None) -> str:
+    pages = str(page_start) if page_end in (None, page_start) else f"{page_start}–{page_end}"
+    return LABELS[lang]["page"].format(pages)
+
+
+def _trail(section: tuple[str, ...] | list[str]) -> str:
+    return " › ".join(section)
+
+
+def answer_html(answer: Answer) -> str:
+    lang = answer.lang
+    labels = LABELS[lang]
+    if answer.abstained:
+        body = f'<p class="qa-abstain"><strong>{labels["abstained"]}</strong>: {html.escape(answer.answer)}</p>'
+        sources = "".join(_hit_card(hit, lang, None) for hit in answer.hits[:3])
+        return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{body}</div>'
+                f'<div class="qa-sources"><h3>{labels["closest"]}</h3>{sources}</div>')
+    joiner = "" if lang == "zh" else " "
+    parts = [f'{html.escape(c.quote)}<a class="marker" href="#cite-{c.n}">[{c.n}]</a>' for c in answer.citations]
+    sources = "".join(_citation_card(citation, answer.hits, lang) for citation in answer.citations)
+    return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3><p>{joiner.join(parts)}</p></div>'
+            f'<div class="qa-sources"><h3>{labels["sources"]}</h3>{sources}</div>')
+
+
+def _citation_card(citation: Citation, hits: list[Hit], lang: str) -> str:
+    """The passage around a cited sentence, the sentence highlighted, with where it is and its reference."""
+    hit = next((h for h in hits if h.chunk.doc_id == citation.doc_id and h.chunk.start <= citation.start < h.chunk.end), None)
+    if hit is None:
+        passage = f"<mark>{html.escape(citation.quote)}</mark>"
+    else:
+        text, start = hit.chunk.text, hit.chunk.start
+        before, after = text[: citation.start - start], text[citation.end - start :]
+        passage = f"{html.escape(before)}<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}"
+    meta = " · ".join(x for x in (html.escape(citation.doc_title), html.escape(_trail(citation.section)),
+                                  _page(lang, citation.page)) if x)
+    return (f'<div class="qa-source" id="cite-{citation.n}"><div class="qa-meta">[{citation.n}] {meta}</div>'
+            f'<blockquote>{passage}</blockquote>'
+            f'<div class="qa-reference" title="{LABELS[lang]["reference"]}">{html.escape(citation.reference)}</div></div>')
+
+
+def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
+    chunk = hit.chunk
+    meta = " · ".join(x for x in (f"{hit.rank}.", html.escape(hit.doc_title), html.escape(_trail(chunk.section)),
+                                  _page(lang, chunk.page_start, chunk.page_end),
+                                  f'{LABELS[lang]["score"]} {hit.score:.2f} (cos {hit.cosine:.3f})') if x)
+    text = highlight(chunk.text, terms) if terms else html.escape(chunk.text)
+    return f'<div class="qa-source qa-hit"><div class="qa-meta">{meta}</div><blockquote>{text}</blockquote></div>'
+
+
+def query_words(question: str) -> list[str]:
+    """The words of a question to highlight in passages: jieba words for Chinese, words for English."""
+    return [w for w in chinese_words(question) + english_words(question) if len(w) > 1 or "\u4e00" <= w <= "\u9fff"]
+
+
+def highlight(text: str, words: list[str]) -> str:
+    """`text` as HTML with every occurrence of the words marked (longest first, case-insensitive)."""
+    if not words:
+        return html.escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)), re.IGNORECASE)
+    out, position = [], 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[position : match.start()]))
+        out.append(f"<mark>{html.escape(match.group())}</mark>")
+        position = match.end()
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def hits_html(question: str, hits: list[Hit]) -> str:
+    lang = question_language(question)
+    if not hits:
+        return f"<p>{LABELS[lang]['no_hits']}</p>"
+    words = query_words(question)
+    return "".join(_hit_card(hit, lang, words) for hit in hits)
+
+
+def references_text(answer: Answer) -> str:
+    """One line per citation, ready to copy."""
+    return "\n".join(f"[{c.n}] {c.reference}" for c in answer.citations)
+
+
+def library_html(documents: list[Document]) -> str:
+    rows = []
+    for document in sorted(documents, key=lambda d: d.source):
+        authors = ", ".join(document.authors)
+        tree = "".join(_section_tree(section) for section in document.sections)
+        rows.append(
+            f'<div class="qa-source"><div class="qa-meta">{html.escape(document.source)} · {len(document.pages)} '
+            f'pages · {document.lang}</div><strong>{html.escape(document.title)}</strong>'
+            f'{" — " + html.escape(authors) if authors else ""}<ul>{tree}</ul></div>'
+        )
+    return "".join(rows) or "<p>—</p>"
+
+
+def _section_tree(section: Section) -> str:
+    children = "".join(_section_tree(child) for child in section.children)
+    return f"<li>{html.escape(section.heading)}{'<ul>' + children + '</ul>' if children else ''}</li>"
