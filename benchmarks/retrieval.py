@@ -81,7 +81,7 @@ def main() -> None:
                 s = score([o for o in outcomes if o.question.lang == lang])
                 rows.append({"data": dataset.name, "lang": lang, "method": method, "n": s.count, "hit1": s.hit1,
                              "hit5": s.hit5, "mrr10": s.mrr10, "page": s.page_accuracy, "answer": s.answer_hit,
-                             "first": s.first_sentence_hit, "p50": p50, "p95": p95})
+                             "first": s.first_sentence_hit, "abstained": s.abstained, "p50": p50, "p95": p95})
                 print(json.dumps(rows[-1]), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "retrieval.md").write_text(markdown(rows, builds), encoding="utf-8")
@@ -90,12 +90,12 @@ def main() -> None:
 
 
 def markdown(rows: list[dict], builds: list[tuple[str, dict]]) -> str:
-    lines = ["| data | question lang | method | n | Hit@1 | Hit@5 | MRR@10 | page acc. | 1st sentence | p50 ms | p95 ms |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| data | question lang | method | n | Hit@1 | Hit@5 | MRR@10 | page acc. | 1st sentence | abstained "
+             "| p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         page = "—" if r["page"] is None else f"{r['page']:.2f}"
         lines.append(f"| {r['data']} | {r['lang']} | {r['method']} | {r['n']} | {r['hit1']:.3f} | {r['hit5']:.3f} | "
-                     f"{r['mrr10']:.3f} | {page} | {r['first']:.3f} | {r['p50']:.1f} | {r['p95']:.1f} |")
+                     f"{r['mrr10']:.3f} | {page} | {r['first']:.3f} | {r['abstained']:.3f} | {r['p50']:.1f} | {r['p95']:.1f} |")
     lines += ["", "| corpus | paragraphs | chunks | full build s | paragraphs/min |", "|---|---|---|---|---|"]
     for name, b in builds:
         lines.append(f"| {name} | {b['paragraphs']} | {b['chunks']} | {b['seconds']:.0f} | "

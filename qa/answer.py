@@ -72,7 +72,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
     chosen = choose_sentences(hits[:PASSAGES_READ])
     best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)
-    unmatched, checked = unmatched_terms(query.text, query.lang, retriever.index.lexical, retriever.bridge)
+    unmatched, checked = unmatched_terms(query.text, query.lang, retriever.index.lexical)
     support = assess(query.lang, best_cosine, query.coverage, unmatched, checked)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.

@@ -62,7 +62,6 @@ class Bridge:
                     self.to_zh[key].append(word)
         for words in self.to_zh.values():
             words.sort(key=lambda w: -frequency.get(w, 0))
-        self.frequency = frequency
 
     @classmethod
     @lru_cache(maxsize=1)

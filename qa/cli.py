@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from qa.answer import Answer, ask
 from qa.config import Config
-from qa.embedding import Embedder, ModelError
+from qa.embedding import Embedder, ModelError, load_reranker
 from qa.evaluation import Scores, by_language, evaluate, load_questions
 from qa.index import BuildReport, Index, IndexLoadError, build_index
 from qa.retrieval import METHODS, Hit, Retriever
@@ -106,11 +106,12 @@ def run_eval(config: Config, questions_file: Path, details: Path | None, rebuild
 
 
 def format_scores(table: dict[str, Scores]) -> str:
-    lines = ["| lang | n | Hit@1 | Hit@5 | MRR@10 | page acc. | answer-hit | 1st sentence |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| lang | n | Hit@1 | Hit@5 | MRR@10 | page acc. | answer-hit | 1st sentence | abstained |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for lang, s in table.items():
         page = "—" if s.page_accuracy is None else f"{s.page_accuracy:.3f}"
         lines.append(f"| {lang} | {s.count} | {s.hit1:.3f} | {s.hit5:.3f} | {s.mrr10:.3f} | {page} | "
-                     f"{s.answer_hit:.3f} | {s.first_sentence_hit:.3f} |")
+                     f"{s.answer_hit:.3f} | {s.first_sentence_hit:.3f} | {s.abstained:.3f} |")
     return "\n".join(lines)
 
 
@@ -124,19 +125,6 @@ def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
     else:
         index = Index.load(config.index)
     return Retriever(index, embedder, config.method, reranker=load_reranker(config.reranker))
-
-
-def load_reranker(name: str):
-    """The optional cross-encoder, loaded offline; None when not asked for."""
-    if not name:
-        return None
-    from sentence_transformers import CrossEncoder
-
-    try:
-        return CrossEncoder(name, device="cpu", local_files_only=True)
-    except Exception as exc:  # sentence-transformers raises many kinds for a missing model
-        raise ModelError(f"cannot load the reranker {name!r} offline ({type(exc).__name__}: {exc}): "
-                         "give the folder of a sentence-transformers CrossEncoder") from exc
 
 
 def emit(payload: dict, args, text: str) -> None:

@@ -63,6 +63,20 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def load_reranker(name: str):
+    """The optional cross-encoder (`--reranker`), loaded offline; None when none is asked for."""
+    if not name:
+        return None
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import CrossEncoder
+
+    try:
+        return CrossEncoder(name, device="cpu", local_files_only=True)
+    except Exception as exc:  # sentence-transformers raises many kinds for a missing model
+        raise ModelError(f"cannot load the reranker {name!r} offline ({type(exc).__name__}: {exc}): "
+                         "give the folder of a sentence-transformers CrossEncoder") from exc
+
+
 def _resolve(model: str, cache_dir: Path | None) -> Path | None:
     """The model's local folder, or None for a name to look up in the local hub cache."""
     if model == DEFAULT_MODEL_NAME:

@@ -63,6 +63,7 @@ class Scores:
     page_accuracy: float | None = None
     answer_hit: float = 0.0
     first_sentence_hit: float = 0.0
+    abstained: float = 0.0
     outcomes: list[Outcome] = field(default_factory=list)
 
 
@@ -131,5 +132,6 @@ def score(outcomes: list[Outcome]) -> Scores:
         page_accuracy=sum(pages) / len(pages) if pages else None,
         answer_hit=sum(o.answer_hit for o in outcomes) / count,
         first_sentence_hit=sum(o.first_sentence_hit for o in outcomes) / count,
+        abstained=sum(bool(o.answer and o.answer.abstained) for o in outcomes) / count,
         outcomes=outcomes,
     )

@@ -105,6 +105,7 @@ class Retriever:
         languages = np.array([chunk.lang for chunk in index.chunks])
         groups = [languages == lang for lang in sorted(set(languages))]
         self.language_groups = groups if len(groups) > 1 else []
+        self.language_share = {lang: float(np.mean(languages == lang)) for lang in set(languages)}
 
     # ------------------------------------------------------------ queries
 
@@ -156,9 +157,12 @@ class Retriever:
             return lexical
         if self.method == "rrf":
             return _reciprocal_ranks(cosine) + _reciprocal_ranks(lexical)
-        fused = self.calibrated(cosine) + LEXICAL_WEIGHT * query.coverage * standardized(lexical)
+        # The question's own words can only match text in its language: in a Chinese paper with an
+        # English abstract every word of an English question "occurs", but only in the abstract.
+        own = query.coverage * self.language_share.get(query.lang, 0.0)
+        fused = self.calibrated(cosine) + LEXICAL_WEIGHT * own * standardized(lexical)
         if query.bridged:
-            fused += BRIDGE_WEIGHT * (1 - query.coverage) * standardized(self.index.lexical.scores(query.bridged))
+            fused += BRIDGE_WEIGHT * (1 - own) * standardized(self.index.lexical.scores(query.bridged))
         return fused
 
     def calibrated(self, cosine: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 from qa.answer import Answer, ask
 from qa.config import Config
 from qa.document import Document
-from qa.embedding import Embedder
+from qa.embedding import Embedder, load_reranker
 from qa.index import BuildReport, build_index
 from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError
 from qa.retrieval import Hit, Retriever
@@ -24,6 +24,7 @@ class QAService:
     def __init__(self, config: Config):
         self.config = config
         self.embedder = Embedder(config.model, config.cache_dir, config.batch_size)
+        self.reranker = load_reranker(config.reranker)
         self._build_lock = threading.Lock()
         self.retriever: Retriever | None = None
         self.last_report: BuildReport | None = None
@@ -33,8 +34,7 @@ class QAService:
         with self._build_lock:
             index, report = build_index(self.config.seeds, self.config.index, self.embedder,
                                         self.config.chunk_chars, progress=progress)
-            bridge = self.retriever.bridge if self.retriever else None
-            self.retriever = Retriever(index, self.embedder, self.config.method, bridge=bridge)
+            self.retriever = Retriever(index, self.embedder, self.config.method, reranker=self.reranker)
             self.last_report = report
             return report
 

@@ -103,3 +103,20 @@ def test_metrics_on_a_hand_made_example():
     assert zh.page_accuracy == 0.5  # the question without a page is not counted
     assert table["en"].hit5 == 0 and table["en"].mrr10 == pytest.approx(1 / 7)
     assert score(outcomes).answer_hit == 0.5 == table["all"].answer_hit
+
+
+def test_a_cross_encoder_reranks_the_hybrid_candidates(seed_index, embedder, tmp_path):
+    # No trained cross-encoder ships offline, so a real CrossEncoder is made from the e5 weights with a
+    # fresh scoring head: its order is arbitrary, but loading and scoring go through the real code path.
+    from sentence_transformers import CrossEncoder
+
+    from qa.embedding import load_reranker
+    from qa.retrieval import RERANK_DEPTH
+
+    CrossEncoder(str(embedder.folder), num_labels=1, device="cpu").save(str(tmp_path / "reranker"))
+    reranker = load_reranker(str(tmp_path / "reranker"))
+    question = "数字福利鸿沟是如何产生的？"
+    candidates = {hit.chunk.chunk_id for hit in Retriever(seed_index, embedder).search(question, RERANK_DEPTH)}
+    reranked = Retriever(seed_index, embedder, reranker=reranker).search(question, 5)
+    assert len(reranked) == 5 and {hit.chunk.chunk_id for hit in reranked} <= candidates
+    assert [hit.rank for hit in reranked] == [1, 2, 3, 4, 5]
