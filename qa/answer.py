@@ -97,8 +97,9 @@ def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore]]:
         for hit in hits
         for scored in hit.sentences
     ]
-    # The top passage's best sentence always leads: re-ranking put that passage first because of it.
-    candidates[0] = (float("inf"), *candidates[0][1:]) if candidates else candidates
+    if candidates:
+        # The top passage's best sentence always leads: re-ranking put that passage first because of it.
+        candidates[0] = (float("inf"), *candidates[0][1:])
     chosen: list[tuple[Hit, SentenceScore]] = []
     seen: set[tuple[str, int]] = set()
     for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):

@@ -92,3 +92,20 @@ def test_citations_over_the_dev_questions_are_exact(seed_index, embedder):
             document = seed_index.documents[citation.doc_id]
             assert document.text[citation.start : citation.end] == citation.quote
             assert document.page_of(citation.start) == citation.page
+
+
+def test_eval_reports_per_language_and_writes_each_question(cli_index, tmp_path):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        '{"id": "a", "q": "2020年中国数字经济占GDP的比重是多少？", "evidence": ["38.6%"], "page": 5}\n'
+        '{"id": "b", "q": "What share of GDP did the digital economy account for in 2020?", "evidence": ["38.6%"]}\n',
+        encoding="utf-8",
+    )
+    details = tmp_path / "details.jsonl"
+    result = run("eval", str(questions), "--index", str(cli_index), "--details", str(details))
+    assert result.returncode == 0, result.stderr
+    assert "| lang | n | Hit@1 |" in result.stdout
+    languages = [line.split("|")[1].strip() for line in result.stdout.splitlines() if line.startswith("| ")][1:]
+    assert languages == ["en", "zh", "all"]
+    rows = [json.loads(line) for line in details.read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in rows] == ["a", "b"] and rows[0]["rank"] == 1 and rows[0]["page_right"] is True
