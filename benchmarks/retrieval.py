@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 from benchmarks import datasets
+from benchmarks.core import percentile, timed
 from qa.config import Config
 from qa.embedding import Embedder
 from qa.evaluation import evaluate, load_questions, score
@@ -50,14 +49,10 @@ def index_for(corpus: Path, embedder: Embedder) -> tuple[Index, dict]:
 
 
 def latency(retriever: Retriever, questions: list[str], runs: int = 100) -> tuple[float, float]:
-    retriever.search(questions[0])  # warm-up
-    times = []
-    for n in range(runs):
-        began = time.perf_counter()
-        retriever.search(questions[n % len(questions)], 5)
-        times.append((time.perf_counter() - began) * 1000)
-    quantiles = statistics.quantiles(times, n=20)
-    return statistics.median(times), quantiles[18]
+    """`search` p50 and p95 in milliseconds, after a warm-up."""
+    retriever.search(questions[0])
+    times = [timed(retriever.search, questions[n % len(questions)], 5) for n in range(runs)]
+    return percentile(times, 0.5), percentile(times, 0.95)
 
 
 def main() -> None:

@@ -70,7 +70,6 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     hits = retriever.search(query, top_k)
     if not hits:
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
-    chosen = choose_sentences(hits[:PASSAGES_READ])
     best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)
     unmatched, checked = unmatched_terms(query.text, query.lang, retriever.index.lexical)
     support = assess(query.lang, best_cosine, query.coverage, unmatched, checked)
@@ -78,6 +77,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
     # Best first: citation [1] is the sentence that answers most directly.
+    chosen = choose_sentences(hits[:PASSAGES_READ])
     citations = []
     parts = []
     for n, (hit, scored) in enumerate(chosen, start=1):

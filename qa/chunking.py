@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.document import Block, Document
-from qa.reading import cjk_share, is_cjk
+from qa.reading import is_cjk, language_of
 
 CHUNKER_VERSION = "2"
 # Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about
@@ -147,7 +147,7 @@ def _make_chunk(document: Document, section: tuple[str, ...], sentences: list[Se
         chunk_id=f"{document.doc_id}#{number:04d}",
         doc_id=document.doc_id,
         section=section,
-        lang="zh" if cjk_share(text) >= 0.3 else "en",
+        lang=language_of(text),
         start=start,
         end=end,
         page_start=sentences[0].page,

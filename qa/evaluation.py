@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.answer import Answer, ask
-from qa.retrieval import Retriever, question_language
+from qa.reading import language_of
+from qa.retrieval import Retriever
 
 DEPTH = 10  # passages retrieved per question: MRR@10 needs ten
 
@@ -85,7 +86,7 @@ def load_questions(path: Path) -> list[Question]:
         try:
             item = json.loads(line)
             questions.append(Question(id=str(item["id"]), q=item["q"], evidence=list(item["evidence"]),
-                                      lang=item.get("lang") or question_language(item["q"]),
+                                      lang=item.get("lang") or language_of(item["q"]),
                                       page=item.get("page"), answer=item.get("answer")))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}, line {number}: not a question object ({exc})") from exc

@@ -86,12 +86,13 @@ class Index:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Chunk positions and cosine scores, best first."""
-        if not self.chunks:
-            return []
-        scores, ids = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), min(k, len(self.chunks)))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    def similarities(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine of the query with every chunk, by chunk position (fusion needs them all, not a top k)."""
+        cosine = np.zeros(len(self.chunks), dtype=np.float32)
+        if self.chunks:
+            scores, ids = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), len(self.chunks))
+            cosine[ids[0]] = scores[0]
+        return cosine
 
     def sentence_vectors_of(self, position: int) -> np.ndarray:
         return self.sentence_vectors[self.sentence_offsets[position] : self.sentence_offsets[position + 1]]

@@ -104,6 +104,11 @@ def cjk_share(text: str) -> float:
     return sum(1 for ch in letters if is_cjk(ch)) / len(letters) if letters else 0.0
 
 
+def language_of(text: str) -> str:
+    """"zh" when at least 30% of the letters are Chinese characters, else "en"."""
+    return "zh" if cjk_share(text) >= 0.3 else "en"
+
+
 # ---------------------------------------------------------------- line patterns
 
 FOOTNOTE_LINE = re.compile(r"^([a-z])(?:\u3000|\s(?=[\[【(（《\u4e00-\u9fff]))\s*(\S.*)$")
@@ -402,7 +407,7 @@ def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> 
         raw = raw[1:]
     pages = split_pages(raw)
     lines = raw_lines(pages)
-    lang = "zh" if cjk_share(raw) >= 0.3 else "en"
+    lang = language_of(raw)
     vocabulary = latin_vocabulary(raw)
     units, footnote_units = layout_units(lines, lang)
     builder = _TextBuilder(vocabulary, lang)
@@ -519,7 +524,7 @@ class _TextBuilder:
         self._note_pages(unit.lines, starts, start)
         self.refs.extend((label, start + offset, page) for label, offset, page in refs)
         if unit.kind in ("abstract", "keywords"):
-            heading = LABEL_SECTION[unit.kind]["zh" if cjk_share(text) >= 0.3 else "en"]
+            heading = LABEL_SECTION[unit.kind][language_of(text)]
             self._close_sections(0, start)
             part = "back" if self.sections and any(s.part == "body" for s in self.sections) else "front"
             section = Section(heading, 1, (heading,), start, end, unit.lines[0].page, part)

@@ -7,7 +7,8 @@ import re
 
 from qa.answer import Answer, Citation
 from qa.document import Document, Section
-from qa.retrieval import Hit, question_language
+from qa.reading import language_of
+from qa.retrieval import Hit
 from qa.terms import chinese_words, english_words
 
 LABELS = {
@@ -99,7 +100,7 @@ def highlight(text: str, words: list[str]) -> str:
 
 
 def hits_html(question: str, hits: list[Hit]) -> str:
-    lang = question_language(question)
+    lang = language_of(question)
     if not hits:
         return f"<p>{LABELS[lang]['no_hits']}</p>"
     words = query_words(question)

@@ -29,7 +29,7 @@ from qa.chunking import Chunk
 from qa.embedding import Embedder
 from qa.evidence import SentenceScore, score_sentences
 from qa.index import Index, passage_text
-from qa.reading import cjk_share
+from qa.reading import language_of
 from qa.terms import tokenize
 
 METHODS = ("hybrid", "dense", "lexical", "rrf")
@@ -39,10 +39,6 @@ RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
 SENTENCE_WEIGHT = 0.6  # weight of a passage's best sentence score when re-ranking
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
-
-
-def question_language(text: str) -> str:
-    return "zh" if cjk_share(text) >= 0.3 else "en"
 
 
 @dataclass(frozen=True)
@@ -92,15 +88,14 @@ class Retriever:
     (reciprocal rank fusion of those two) are the simple recipes it is measured against.
     """
 
-    def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid",
-                 bridge: Bridge | None = None, reranker=None):
+    def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid", reranker=None):
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}: use one of {', '.join(METHODS)}")
         index.check_compatible(embedder.identity)
         self.index = index
         self.embedder = embedder
         self.method = method
-        self.bridge = bridge if bridge is not None or method != "hybrid" else Bridge.default()
+        self.bridge = Bridge.default() if method == "hybrid" else None
         self.reranker = reranker
         languages = np.array([chunk.lang for chunk in index.chunks])
         groups = [languages == lang for lang in sorted(set(languages))]
@@ -113,7 +108,7 @@ class Retriever:
         text = question.strip()
         if not text:
             raise ValueError("the question is empty")
-        lang = question_language(text)
+        lang = language_of(text)
         lexical = self.index.lexical
         terms = dict(Counter(tokenize(text)))
         bridged: dict[str, float] = {}
@@ -133,7 +128,7 @@ class Retriever:
         query = question if isinstance(question, Query) else self.query(question)
         if not len(self.index):
             return []
-        cosine = self.index.chunk_vectors @ query.vector
+        cosine = self.index.similarities(query.vector)
         scores = self.scores(query, cosine)
         depth = max(top_k, RERANK_DEPTH) if self.method == "hybrid" else top_k
         order = np.argsort(-scores, kind="stable")[:depth]
