@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 OVERLAP_WEIGHT = 0.1
 CUE_WEIGHT = 0.02
-# Headings and title lines name a topic but answer nothing.
-UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification")
+# Headings, title lines and keyword lists name a topic but answer nothing.
+UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
 CUES = {
     "date": re.compile(r"何时|什么时候|哪一?年|哪个年代|哪一?天|几月|\bwhen\b|\bwhat (?:year|date|day|month|century)\b"
