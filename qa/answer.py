@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qa.bridge import Bridge
 from qa.evidence import SentenceScore
 from qa.references import reference
 from qa.retrieval import Hit, Retriever
@@ -71,8 +72,10 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     if not hits:
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
     best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)
-    unmatched, checked = unmatched_terms(query.text, query.lang, retriever.index.lexical)
-    support = assess(query.lang, best_cosine, query.coverage, unmatched, checked)
+    unmatched = unmatched_terms(query.text, query.lang, retriever.index.lexical, retriever.bridge or Bridge.default())
+    # Only the hybrid ranking has a calibrated scale on which a passage can be said to stand out.
+    top = hits[0].score if retriever.method == "hybrid" else None
+    support = assess(query.lang, best_cosine, query.coverage, unmatched, top)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)

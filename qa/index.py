@@ -30,7 +30,10 @@ from qa.document import Document, document_from_dict, document_to_dict
 from qa.lexical import LexicalIndex
 from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError, read_document
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+# Front-matter lines say what they are, so "who are the authors?" finds the line of names.
+ROLE_LABELS = {"title": {"zh": "题名", "en": "Title"}, "authors": {"zh": "作者", "en": "Authors"},
+               "affiliation": {"zh": "作者单位", "en": "Affiliation"}}
 
 
 class IndexLoadError(RuntimeError):
@@ -57,15 +60,26 @@ class BuildReport:
 
 
 def passage_text(chunk: Chunk) -> str:
-    """What is embedded for a chunk: its section trail, then its text."""
-    trail = " › ".join(chunk.section)
-    if not trail or chunk.text.startswith(chunk.section[-1]):
-        return chunk.text
-    return f"{trail}\n{chunk.text}"
+    """What is embedded and indexed for a chunk: its section trail, its front-matter lines with
+    their roles (作者：曾凡军　王　鹏), then its text."""
+    lines = [" › ".join(chunk.section)] if chunk.section and not chunk.text.startswith(chunk.section[-1]) else []
+    texts = sentence_texts(chunk)
+    lines += [_with_role(text, s.kind, chunk.lang) for text, s in zip(texts, chunk.sentences) if s.kind in ROLE_LABELS]
+    return "\n".join([*lines, chunk.text])
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
     return [chunk.text[s.start - chunk.start : s.end - chunk.start] for s in chunk.sentences]
+
+
+def embedded_sentence_texts(chunk: Chunk) -> list[str]:
+    """What is embedded for each sentence: its text, front-matter lines with their role."""
+    return [_with_role(text, s.kind, chunk.lang) if s.kind in ROLE_LABELS else text
+            for text, s in zip(sentence_texts(chunk), chunk.sentences)]
+
+
+def _with_role(text: str, kind: str, lang: str) -> str:
+    return f"{ROLE_LABELS[kind][lang]}{'：' if lang == 'zh' else ': '}{text}"
 
 
 class Index:
@@ -269,7 +283,7 @@ def _embed(chunks: list[Chunk], embedder, progress: bool) -> tuple[np.ndarray, n
     if progress:
         print(f"embedding {len(chunks)} chunks", file=sys.stderr)
     chunk_vectors = embedder.embed_passages([passage_text(c) for c in chunks], progress=progress)
-    sentences = [text for chunk in chunks for text in sentence_texts(chunk)]
+    sentences = [text for chunk in chunks for text in embedded_sentence_texts(chunk)]
     if progress:
         print(f"embedding {len(sentences)} sentences", file=sys.stderr)
     sentence_vectors = embedder.embed_passages(sentences, progress=progress)

@@ -3,9 +3,11 @@
 Scores of all chunks are computed for every query (exact search; an index of this tool's
 size is a few thousand chunks):
 
-- dense: cosine of the e5 query vector with each chunk, standardized per chunk language
-  (z-scores within each language's chunks), because multilingual encoders rate text in
-  the question's own language higher whatever it says;
+- dense: cosine of the e5 query vector with each chunk, less the chunk's pull on questions in
+  another language (its mean cosine with unrelated probe questions: keyword lists and
+  footnotes are close to any English question about a Chinese paper), then standardized per
+  chunk language (z-scores within each language's chunks), because multilingual encoders
+  rate text in the question's own language higher whatever it says;
 - lexical: BM25 of the question's own terms, and BM25 of the terms the dictionary bridge
   carries into the other language, each standardized over the corpus;
 - fusion: `dense + LEXICAL_WEIGHT·coverage·lexical + BRIDGE_WEIGHT·(1 − coverage)·bridged`,
@@ -24,19 +26,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.bridge import Bridge
+from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk
 from qa.embedding import Embedder
 from qa.evidence import SentenceScore, score_sentences
 from qa.index import Index, passage_text
+from qa.probes import PROBE_QUESTIONS
 from qa.reading import language_of
 from qa.terms import tokenize
 
 METHODS = ("hybrid", "dense", "lexical", "rrf")
-LEXICAL_WEIGHT = 0.8
+LEXICAL_WEIGHT = 0.5
 BRIDGE_WEIGHT = 0.3
 RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
-SENTENCE_WEIGHT = 0.6  # weight of a passage's best sentence score when re-ranking
+SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranking
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
 
@@ -95,12 +98,16 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.method = method
-        self.bridge = Bridge.default() if method == "hybrid" else None
+        self.bridge = None
+        if method == "hybrid":
+            glossary = [pair for document in index.documents.values() for pair in parallel_terms(document)]
+            self.bridge = Bridge.default().with_glossary(glossary)
         self.reranker = reranker
         languages = np.array([chunk.lang for chunk in index.chunks])
         groups = [languages == lang for lang in sorted(set(languages))]
         self.language_groups = groups if len(groups) > 1 else []
         self.language_share = {lang: float(np.mean(languages == lang)) for lang in set(languages)}
+        self.hubness = self._hubness(languages) if method == "hybrid" and len(index) else {}
 
     # ------------------------------------------------------------ queries
 
@@ -140,7 +147,7 @@ class Retriever:
         # Every method reads its passages' sentences, so answers can be compared across methods.
         candidates = self._with_sentences(query, candidates)
         if self.method == "hybrid":
-            candidates = self._rerank(query, candidates)
+            candidates = self._rerank(query, candidates, self.language_means(cosine))
         return [_with_rank(hit, rank) for rank, hit in enumerate(candidates[:top_k], start=1)]
 
     def scores(self, query: Query, cosine: np.ndarray) -> np.ndarray:
@@ -155,7 +162,8 @@ class Retriever:
         # The question's own words can only match text in its language: in a Chinese paper with an
         # English abstract every word of an English question "occurs", but only in the abstract.
         own = query.coverage * self.language_share.get(query.lang, 0.0)
-        fused = self.calibrated(cosine) + LEXICAL_WEIGHT * own * standardized(lexical)
+        dense = cosine - self.hubness[query.lang] if query.lang in self.hubness else cosine
+        fused = self.calibrated(dense) + LEXICAL_WEIGHT * own * standardized(lexical)
         if query.bridged:
             fused += BRIDGE_WEIGHT * (1 - own) * standardized(self.index.lexical.scores(query.bridged))
         return fused
@@ -171,18 +179,36 @@ class Retriever:
             calibrated[group] = (cosine[group] - sample.mean()) / (sample.std() + 1e-6)
         return calibrated
 
+    def _hubness(self, languages: np.ndarray) -> dict[str, np.ndarray]:
+        """Per question language, how much more than the average chunk each chunk in another
+        language attracts unrelated questions (zero for chunks in the question's language)."""
+        hubness = {}
+        for lang, probes in PROBE_QUESTIONS.items():
+            pull = (self.embedder.embed_queries(probes) @ self.index.chunk_vectors.T).mean(axis=0)
+            hubness[lang] = (pull - pull.mean()) * (languages != lang)
+        return hubness
+
+    def language_means(self, cosine: np.ndarray) -> np.ndarray:
+        """For each chunk, the mean cosine of its language's chunks: the question's pull toward that language."""
+        means = np.full(len(cosine), cosine.mean())
+        for group in self.language_groups:
+            if group.sum() >= MIN_GROUP:
+                means[group] = cosine[group].mean()
+        return means
+
     def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
         passages = [(hit.chunk, self.index.sentence_vectors_of(hit.position)) for hit in hits]
         scored = score_sentences(query, passages, self.index.lexical)
         return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
 
-    def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
+    def _rerank(self, query: Query, hits: list[Hit], language_means: np.ndarray) -> list[Hit]:
         """Passages re-scored by their best sentence, or by the cross-encoder when one is given."""
         if self.reranker is not None:
             pairs = [(query.text, passage_text(hit.chunk)) for hit in hits]
             scores = np.asarray(self.reranker.predict(pairs, show_progress_bar=False), dtype=float)
             return [hits[i] for i in np.argsort(-scores, kind="stable")]
-        best = np.array([best_sentence(hit) for hit in hits])
+        # A sentence's cosine counts relative to its language's chunks, as dense scores are calibrated.
+        best = np.array([best_sentence(hit) - language_means[hit.position] for hit in hits])
         # Best-sentence scores are cosines; standardized over the candidates they join the fused scale.
         bonus = SENTENCE_WEIGHT * standardized(best) if len(hits) > 1 else np.zeros(len(hits))
         order = np.argsort(-(np.array([hit.score for hit in hits]) + bonus), kind="stable")

@@ -27,7 +27,9 @@ STOPWORDS_ZH = frozenset(
     "一个 一种 有 有的 没有 中 上 下 等 等等 个 种 所 者 吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 哪儿 哪种 "
     "谁 如何 怎么 怎样 怎么样 为什么 为何 多少 几 几个 何 何时 何种 何处 是否 能否 可以 能 会 要 "
     "请问 问 通过 进行 主要 分别 包括 什么样 具有 属于 叫 叫做 称为 被称为 当 时 后 前 里 该 此 它 他 她 "
-    "它们 他们 我们 你 我 您 到 着 过 又 还 则 即 且 但 如果 因为 所以 因此 之间 方面".split()
+    "它们 他们 我们 你 我 您 到 着 过 又 还 则 即 且 但 如果 因为 所以 因此 之间 方面 "
+    # Words for the document itself ("这篇文章的作者是谁？") say nothing about its subject.
+    "文章 篇文章 本文 该文 此文 文中 论文 这篇 篇".split()
 )
 STOPWORDS_EN = frozenset(STOPWORDS_EN_PLUS) | frozenset(
     "many much also would could may might must shall one ones did does whose what which according called "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.bridge import Bridge
+from qa.bridge import Bridge, parallel_terms
 from qa.evaluation import Outcome, Question, by_language, score
 from qa.index import Index, build_index
 from qa.lexical import LexicalIndex
@@ -42,6 +42,34 @@ def test_bridge_carries_english_words_to_chinese_and_back():
     assert all(term in {"数字", "鸿沟", "农民", "培训", "农村"} for term in terms)
     english = bridge.english_terms("数字鸿沟", lambda term: True)
     assert "digit" in english or "numer" in english
+
+
+def test_a_bilingual_paper_translates_its_own_keywords_and_title(seed_document):
+    pairs = parallel_terms(seed_document)
+    assert ("Digital Potential Difference", "数字势差") in pairs
+    assert ("Reverse Order Wisdom Governance", "逆差序智治") in pairs
+    assert ("Urban-Rural Digital Potential Difference", "城乡数字势差") in pairs
+    bridge = Bridge.default().with_glossary(pairs)
+    known = lambda term: True  # noqa: E731
+    # The coined term the dictionary cannot know, and a shortened form of one.
+    assert {"数字", "势差"} <= set(bridge.chinese_terms("What is the digital potential difference?", known))
+    assert "逆差" in bridge.chinese_terms("Does reverse order governance mean equal shares?", known)
+    assert {"potenti", "differ"} <= set(bridge.english_terms("什么是数字势差？", known))
+    # Without the glossary the dictionary alone has no reading for the term.
+    assert "势差" not in Bridge.default().chinese_terms("What is the digital potential difference?", known)
+
+
+def test_keyword_lists_and_footnotes_are_hubs_for_questions_in_the_other_language(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    chunks = seed_index.chunks
+    english = retriever.hubness["en"]
+    # Chunks in the question's own language are left alone.
+    assert all(english[i] == 0 for i, chunk in enumerate(chunks) if chunk.lang == "en")
+    # The short lists of keywords and notes pull English questions more than the body does.
+    body = [english[i] for i, chunk in enumerate(chunks) if chunk.lang == "zh" and chunk.kind == "paragraph"]
+    keywords = next(english[i] for i, chunk in enumerate(chunks) if chunk.kind == "keywords" and chunk.lang == "zh")
+    footnotes = [english[i] for i, chunk in enumerate(chunks) if chunk.kind == "footnote"]
+    assert keywords > np.median(body) and np.median(footnotes) > np.median(body)
 
 
 @pytest.fixture(scope="module")
