@@ -19,6 +19,7 @@ import gradio as gr  # noqa: E402
 from qa.config import Config  # noqa: E402
 from qa.reading import DocumentError  # noqa: E402
 from qa.render import CSS, answer_html, hits_html, library_html, references_text  # noqa: E402
+from qa.retrieval import search_payload  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
 EXAMPLES = [
@@ -62,7 +63,7 @@ def build_ui(service: QAService) -> gr.Blocks:
 
     def search_api(question: str, top_k: int = 5) -> dict:
         """The same object as `python -m qa search --json`."""
-        return {"query": question, "hits": [hit.to_dict() for hit in service.search(question, top_k)]}
+        return search_payload(question, service.search(question, top_k))
 
     with gr.Blocks(title="qa — 文献问答 / document QA", analytics_enabled=False) as ui:
         gr.Markdown("## 文献问答 · Document QA")

@@ -17,7 +17,7 @@ from pathlib import Path
 from qa.answer import ask
 from qa.config import Config
 from qa.embedding import Embedder
-from qa.evaluation import judge, load_questions, score
+from qa.evaluation import by_language, evaluate, load_questions
 from qa.index import build_index
 from qa.retrieval import Retriever
 
@@ -57,7 +57,7 @@ def main() -> None:
     search_ms = [timed(retriever.search, text, config.top_k) for text in texts]
     ask_ms = [timed(ask, retriever, text, config.top_k) for text in texts]
 
-    outcomes = [judge(question, ask(retriever, question.q, 10)) for question in questions]
+    outcomes = evaluate(retriever, questions)
     print(f"machine: {platform.machine()}, {platform.python_version()}, torch threads default")
     print(f"seed build: {len(index.documents)} document(s), {report.chunks} chunks, "
           f"{len(index.sentence_vectors)} sentences")
@@ -69,8 +69,7 @@ def main() -> None:
           f"p95 {percentile(ask_ms, .95):.1f} ms")
     print("\n| questions | n | Hit@1 | Hit@5 | MRR@10 | page (1st citation) | answer-hit |")
     print("|---|---|---|---|---|---|---|")
-    for lang in sorted({q.lang for q in questions}, reverse=True):
-        scores = score([o for o in outcomes if o.question.lang == lang])
+    for lang, scores in by_language(outcomes).items():
         print(f"| {lang} | {scores.count} | {scores.hit1:.2f} | {scores.hit5:.2f} | {scores.mrr10:.2f} | "
               f"{scores.page_accuracy:.2f} | {scores.answer_hit:.2f} |")
 

@@ -18,7 +18,7 @@ from benchmarks import datasets
 from benchmarks.core import percentile, timed
 from qa.config import Config
 from qa.embedding import Embedder
-from qa.evaluation import evaluate, load_questions, score
+from qa.evaluation import by_language, evaluate, load_questions
 from qa.index import Index, build_index
 from qa.retrieval import METHODS, Retriever
 
@@ -72,8 +72,9 @@ def main() -> None:
             retriever = Retriever(index, embedder, method)
             outcomes = evaluate(retriever, questions)
             p50, p95 = latency(retriever, [q.q for q in questions])
-            for lang in sorted({o.question.lang for o in outcomes}):
-                s = score([o for o in outcomes if o.question.lang == lang])
+            for lang, s in by_language(outcomes).items():
+                if lang == "all":
+                    continue
                 rows.append({"data": dataset.name, "lang": lang, "method": method, "n": s.count, "hit1": s.hit1,
                              "hit5": s.hit5, "mrr10": s.mrr10, "page": s.page_accuracy, "answer": s.answer_hit,
                              "first": s.first_sentence_hit, "abstained": s.abstained, "p50": p50, "p95": p95})

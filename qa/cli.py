@@ -14,7 +14,7 @@ from qa.config import Config
 from qa.embedding import Embedder, ModelError, load_reranker
 from qa.evaluation import Scores, by_language, evaluate, load_questions
 from qa.index import BuildReport, Index, IndexLoadError, build_index
-from qa.retrieval import METHODS, Hit, Retriever
+from qa.retrieval import METHODS, Hit, Retriever, search_payload
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         for question in questions:
             if args.command == "search":
                 hits = retriever.search(question, config.top_k)
-                emit({"query": question, "hits": [h.to_dict() for h in hits]}, args, format_hits(question, hits))
+                emit(search_payload(question, hits), args, format_hits(question, hits))
             else:
                 answer = ask(retriever, question, config.top_k)
                 emit(answer.to_dict(), args, format_answer(answer))

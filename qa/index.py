@@ -63,8 +63,7 @@ def passage_text(chunk: Chunk) -> str:
     """What is embedded and indexed for a chunk: its section trail, its front-matter lines with
     their roles (作者：曾凡军　王　鹏), then its text."""
     lines = [" › ".join(chunk.section)] if chunk.section and not chunk.text.startswith(chunk.section[-1]) else []
-    texts = sentence_texts(chunk)
-    lines += [_with_role(text, s.kind, chunk.lang) for text, s in zip(texts, chunk.sentences) if s.kind in ROLE_LABELS]
+    lines += [text for text, s in zip(embedded_sentence_texts(chunk), chunk.sentences) if s.kind in ROLE_LABELS]
     return "\n".join([*lines, chunk.text])
 
 

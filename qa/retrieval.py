@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -183,8 +184,8 @@ class Retriever:
         """Per question language, how much more than the average chunk each chunk in another
         language attracts unrelated questions (zero for chunks in the question's language)."""
         hubness = {}
-        for lang, probes in PROBE_QUESTIONS.items():
-            pull = (self.embedder.embed_queries(probes) @ self.index.chunk_vectors.T).mean(axis=0)
+        for lang, probes in probe_vectors(self.embedder).items():
+            pull = (probes @ self.index.chunk_vectors.T).mean(axis=0)
             hubness[lang] = (pull - pull.mean()) * (languages != lang)
         return hubness
 
@@ -213,6 +214,17 @@ class Retriever:
         bonus = SENTENCE_WEIGHT * standardized(best) if len(hits) > 1 else np.zeros(len(hits))
         order = np.argsort(-(np.array([hit.score for hit in hits]) + bonus), kind="stable")
         return [replace(hits[i], score=hits[i].score + float(bonus[i])) for i in order]
+
+
+@lru_cache(maxsize=4)
+def probe_vectors(embedder: Embedder) -> dict[str, np.ndarray]:
+    """The probe questions' vectors, embedded once per model (every retriever over it reuses them)."""
+    return {lang: embedder.embed_queries(questions) for lang, questions in PROBE_QUESTIONS.items()}
+
+
+def search_payload(question: str, hits: list[Hit]) -> dict:
+    """What `python -m qa search --json` prints and the app's /search endpoint returns."""
+    return {"query": question, "hits": [hit.to_dict() for hit in hits]}
 
 
 def best_sentence(hit: Hit) -> float:
