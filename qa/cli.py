@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from qa.answer import Answer, ask
 from qa.config import Config
-from qa.embedding import Embedder, ModelError, load_reranker
+from qa.embedding import PRECISIONS, Embedder, ModelError, load_reranker
 from qa.evaluation import Scores, by_language, evaluate, load_questions
 from qa.index import BuildReport, Index, IndexLoadError, build_index
 from qa.retrieval import METHODS, Hit, Retriever, search_payload
@@ -22,6 +22,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--index", type=Path, help="index folder (default index/default, env QA_INDEX)")
     common.add_argument("--model", help="embedding model name or folder (default multilingual-e5-small, env QA_MODEL)")
     common.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
+    common.add_argument("--precision", choices=PRECISIONS,
+                        help="embedding arithmetic (default auto: bfloat16 where the CPU has it natively; env QA_PRECISION)")
 
     top = argparse.ArgumentParser(prog="python -m qa", description="Offline bilingual search and QA over seeds/.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     config = Config.from_env(
         index=args.index or (Path("index") / f"eval-{corpus.resolve().name}" if corpus else None),
         model=args.model, seeds=corpus or args.seeds, top_k=getattr(args, "top_k", None),
-        method=getattr(args, "method", None), reranker=getattr(args, "reranker", None),
+        method=getattr(args, "method", None), reranker=getattr(args, "reranker", None), precision=args.precision,
     )
     try:
         if args.command == "index":
@@ -81,7 +83,7 @@ def read_questions(args) -> list[str]:
 
 
 def load_embedder(config: Config) -> Embedder:
-    return Embedder(config.model, config.cache_dir, config.batch_size)
+    return Embedder(config.model, config.cache_dir, config.batch_size, config.precision)
 
 
 def run_index(config: Config) -> int:

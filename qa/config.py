@@ -22,6 +22,7 @@ class Config:
     top_k: int = 5
     chunk_chars: int = 400  # target chunk length; e5 reads 512 tokens, ~1 token per CJK character
     batch_size: int = 32
+    precision: str = "auto"  # embedding arithmetic: bfloat16 where the CPU has it natively (auto), float32, bfloat16
     method: str = "hybrid"  # hybrid (the product), or a baseline: dense, lexical, rrf
     reranker: str = ""  # optional sentence-transformers CrossEncoder name or folder
 
@@ -35,6 +36,7 @@ class Config:
         "chunk_chars": "QA_CHUNK_CHARS",
         "method": "QA_METHOD",
         "reranker": "QA_RERANKER",
+        "precision": "QA_PRECISION",
     }
 
     @classmethod

@@ -1,12 +1,15 @@
 """Sentence-level evidence: how well each sentence of the top passages answers the question.
 
-A sentence's score adds three signals, in cosine units:
+A sentence's relevance adds three signals, in cosine units:
 - dense: the cosine of the sentence's own vector with the question (sentences are embedded
   alone: mean-pooling the passage's token vectors over the sentence instead costs half the
   indexing time but found the answer sentence in 59% of XQuAD zh passages against 75%);
 - overlap: the IDF-weighted share of the question's terms, own and bridged, the sentence contains;
-- cue: the question asks for a number, a date or a person and the sentence has one.
-The scores pick the sentences an answer quotes and re-rank the passages that hold them.
+- cue: the question asks for a number, a date, a person or a list (of a given length) and
+  the sentence has one.
+Relevance re-ranks the passages that hold the sentences. Which sentences an answer quotes
+also weighs focus: overlap counted with terms the passage repeats in many sentences (its
+subject) worth less than terms only one sentence holds.
 """
 
 from __future__ import annotations
@@ -25,11 +28,23 @@ if TYPE_CHECKING:
     from qa.retrieval import Query
 
 OVERLAP_WEIGHT = 0.1
-CUE_WEIGHT = 0.02
+FOCUS_WEIGHT = 0.6
+# A list of the asked length is rarer, so a surer sign, than a number or a date.
+CUE_WEIGHTS = {"counted list": 0.08, "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
 # Headings, title lines and keyword lists name a topic but answer nothing.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+               "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+_DIGITS_ZH = "两二三四五六七八九十"
+_COUNT_ZH = f"[{_DIGITS_ZH}]"
+# Checked in this order: "哪几种" asks for a list, not a number.
 CUES = {
+    "list": re.compile(rf"哪(?:些|几|{_COUNT_ZH})"
+                       rf"|[几{_DIGITS_ZH}][个种类项层大][^，。？?]{{0,6}}(?:分别)?(?:是|为|有)(?:什么|哪)"
+                       rf"|\b(?:what|which)(?: are| were)?(?: the)?(?: \w+)? {_COUNT}\b|\b(?:name|list) (?:the )?{_COUNT}\b",
+                       re.IGNORECASE),
     "date": re.compile(r"何时|什么时候|哪一?年|哪个年代|哪一?天|几月|\bwhen\b|\bwhat (?:year|date|day|month|century)\b"
                        r"|\bin which (?:year|century)\b", re.IGNORECASE),
     "number": re.compile(r"多少|几[个次名种位年岁天]?|多[大长高远久重]|比例|比重|百分之"
@@ -37,7 +52,7 @@ CUES = {
                          r"|\bwhat (?:percentage|proportion|share|number|amount)\b", re.IGNORECASE),
     "person": re.compile(r"谁|哪位|\bwho(?:m|se)?\b", re.IGNORECASE),
 }
-# What each kind of answer looks like in a sentence.
+# What each kind of answer looks like in a sentence (lists are counted by `list_lengths`).
 HAS = {
     "date": re.compile(r"\d{3,4}\s*年|\d{1,2}\s*月\s*\d{0,2}\s*日?|[一二三四五六七八九十]+世纪|\b1\d{3}\b|\b20\d{2}\b"
                        r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
@@ -48,14 +63,23 @@ HAS = {
                          r"|million|billion)\b", re.IGNORECASE),
     "person": re.compile(r"[\u4e00-\u9fff]+·[\u4e00-\u9fff]+|\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b"),
 }
+# A footnote citing a work ("张家平、程名望、龚小梅：《…》，《统计与信息论坛》2021 年第 12 期。"): its names,
+# years and numbers describe the source, so they are no answer to "who", "when", "how many" or "which".
+CITATION = re.compile(r"《[^》]+》.*(?:\d{4}\s*年|第\s*\d+\s*[期页卷])|\(\d{4}\)|\bpp?\.\s*\d|\bvol\.\s*\d", re.IGNORECASE)
+# Enumerations: "甲、乙和丙", "a, b and c", and chains such as "technology foundation-capital momentum-right core".
+CHINESE_LIST = re.compile(r"[^，。；：、\s]{1,12}(?:、[^，。；：、\s]{1,12})+(?:(?:和|与|及|以及|或)[^，。；：、\s]{1,12})?")
+ENGLISH_LIST = re.compile(r"[\w'’ -]{1,40}(?:, [\w'’ -]{1,40})+,? (?:and|or) \w+")
+CHAIN = re.compile(r"[\w ]{2,30}(?:[-—–][\w ]{2,30}){2,}")
 
 
 @dataclass(frozen=True)
 class SentenceScore:
     sentence: Sentence
-    score: float
+    score: float  # how well the sentence answers: picks the sentences an answer quotes
+    relevance: float  # the same without `focus`: how relevant it makes its passage
     cosine: float
     overlap: float  # IDF-weighted share of the question's terms found in the sentence
+    focus: float  # the same, each term weighted down by how many of the passage's sentences hold it
     cue: bool  # the sentence has the kind of thing the question asks for
 
 
@@ -69,8 +93,38 @@ def answer_kind(question: str) -> str | None:
 
 def has_new(kind: str, sentence: str, question: str) -> bool:
     """Whether the sentence holds a thing of this kind that the question does not already name."""
+    if kind == "list":
+        wanted = asked_count(question)
+        lengths = list_lengths(sentence)
+        return wanted in lengths if wanted else any(length >= 3 for length in lengths)
     asked = question.lower()
     return any(match.group().lower() not in asked for match in HAS[kind].finditer(sentence))
+
+
+def asked_count(question: str) -> int | None:
+    """How many things a list question asks for ("the five layers", "哪两个公司"), if it says."""
+    match = re.search(rf"\b({_COUNT})\b|哪({_COUNT_ZH})|({_COUNT_ZH})[个种类项层大]", question, re.IGNORECASE)
+    if not match:
+        return None
+    word = next(group for group in match.groups() if group).lower()
+    return int(word) if word.isdigit() else COUNT_WORDS[word]
+
+
+def list_lengths(sentence: str) -> set[int]:
+    """How many items each enumeration in the sentence may have (empty if there is none).
+
+    Chinese item boundaries are a guess: a phrase before the list may be counted as its first item.
+    """
+    lengths: set[int] = set()
+    for match in CHINESE_LIST.finditer(sentence):
+        items = match.group().count("、") + 1 + bool(re.search(r"(?:和|与|及|以及|或)[^、]+$", match.group()))
+        lengths |= {items, items - 1}
+    for match in ENGLISH_LIST.finditer(sentence):
+        text = match.group()
+        lengths.add(text.count(", ") + (1 if ", and " in text or ", or " in text else 2))
+    for match in CHAIN.finditer(sentence):
+        lengths.add(len(re.findall(r"[-—–]", match.group())) + 1)
+    return lengths
 
 
 def term_weights(query: Query, lexical: LexicalIndex) -> dict[str, float]:
@@ -86,21 +140,35 @@ def score_sentences(query: Query, passages: list[tuple[Chunk, np.ndarray]], lexi
     weights = term_weights(query, lexical)
     total = sum(weights.values())
     kind = answer_kind(query.text)
-    rows: list[tuple[int, Sentence, float, float, bool]] = []
-    for number, (chunk, vectors) in enumerate(passages):
+    cue_weight = CUE_WEIGHTS["counted list" if kind == "list" and asked_count(query.text) else kind] if kind else 0.0
+    scored: list[list[SentenceScore]] = []
+    for chunk, vectors in passages:
         cosines = vectors @ query.vector
-        for sentence, cosine in zip(chunk.sentences, cosines):
-            if sentence.kind in UNQUOTABLE_KINDS:
-                continue
-            text = chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
-            present = set(tokenize(text))
-            overlap = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
-            cue = bool(kind) and has_new(kind, text, query.text)
-            rows.append((number, sentence, float(cosine), overlap, cue))
-    scored: list[list[SentenceScore]] = [[] for _ in passages]
-    for number, sentence, cosine, overlap, cue in rows:
-        score = cosine + OVERLAP_WEIGHT * overlap + CUE_WEIGHT * cue
-        scored[number].append(SentenceScore(sentence, score, cosine, overlap, cue))
-    for sentences in scored:
+        quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
+                    if sentence.kind not in UNQUOTABLE_KINDS]
+        texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s, _ in quotable]
+        present = [set(tokenize(text)) for text in texts]
+        focused = focus_weights(weights, present)
+        focused_total = sum(focused.values())
+        sentences = []
+        for (sentence, cosine), text, terms in zip(quotable, texts, present):
+            overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+            focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
+            cited = sentence.kind == "footnote" and CITATION.search(text) is not None
+            cue = bool(kind) and not cited and has_new(kind, text, query.text)
+            relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue
+            # Focus is relative to the passage, so it ranks sentences within it, never passages.
+            score = relevance + FOCUS_WEIGHT * focus
+            sentences.append(SentenceScore(sentence, score, relevance, cosine, overlap, focus, cue))
         sentences.sort(key=lambda s: -s.score)
+        scored.append(sentences)
     return scored
+
+
+def focus_weights(weights: dict[str, float], sentence_terms: list[set[str]]) -> dict[str, float]:
+    """The question's term weights, divided by 1 + the number of the passage's sentences holding the term.
+
+    A passage about 增城挂绿 names it in many sentences; the question "增城挂绿的果肉有什么特点？"
+    is told apart by 果肉, which only the answering sentence holds.
+    """
+    return {t: w / (1 + sum(t in terms for terms in sentence_terms)) for t, w in weights.items()}

@@ -30,7 +30,7 @@ from qa.document import Document, document_from_dict, document_to_dict
 from qa.lexical import LexicalIndex
 from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError, read_document
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Front-matter lines say what they are, so "who are the authors?" finds the line of names.
 ROLE_LABELS = {"title": {"zh": "题名", "en": "Title"}, "authors": {"zh": "作者", "en": "Authors"},
                "affiliation": {"zh": "作者单位", "en": "Affiliation"}}

@@ -10,13 +10,15 @@ size is a few thousand chunks):
   rate text in the question's own language higher whatever it says;
 - lexical: BM25 of the question's own terms, and BM25 of the terms the dictionary bridge
   carries into the other language, each standardized over the corpus;
-- fusion: `dense + LEXICAL_WEIGHT·coverage·lexical + BRIDGE_WEIGHT·(1 − coverage)·bridged`,
-  where `coverage` is the IDF-weighted share of the question's terms the corpus contains.
+- fusion: `dense + LEXICAL_WEIGHT·coverage·lexical + BRIDGE_WEIGHT·(1 − coverage)·reach·bridged`,
+  where `coverage` is the IDF-weighted share of the question's terms the corpus contains
+  and `reach` the share of chunks in the other language, the only ones bridged terms match.
   A Chinese question over Chinese text has coverage near 1 and gains from BM25; an English
   question over Chinese text has coverage near 0, so its untranslatable words cannot drag
   the ranking, and the dictionary terms take their place.
 
-The top passages are then re-scored from their best sentences (see `qa.evidence`).
+The top passages, with the openings of sections whose subsections fill them, are then
+re-scored from their best sentences (see `qa.evidence`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ BRIDGE_WEIGHT = 0.3
 RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
 SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranking
 RRF_K = 60  # the usual constant of reciprocal rank fusion
+SUBSECTION_QUORUM = 3  # subsections among the top passages that bring in their section's opening
 MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
 
 
@@ -109,6 +112,9 @@ class Retriever:
         self.language_groups = groups if len(groups) > 1 else []
         self.language_share = {lang: float(np.mean(languages == lang)) for lang in set(languages)}
         self.hubness = self._hubness(languages) if method == "hybrid" and len(index) else {}
+        self.openings: dict[tuple, list[int]] = {}  # (doc_id, section path) → its chunks before any subsection
+        for position, chunk in enumerate(index.chunks):
+            self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
 
     # ------------------------------------------------------------ queries
 
@@ -138,17 +144,24 @@ class Retriever:
             return []
         cosine = self.index.similarities(query.vector)
         scores = self.scores(query, cosine)
+        # Re-ranking always reads the same number of passages, so top_k never changes the order.
         depth = max(top_k, RERANK_DEPTH) if self.method == "hybrid" else top_k
-        order = np.argsort(-scores, kind="stable")[:depth]
+        order = [int(p) for p in np.argsort(-scores, kind="stable")[:depth]]
+        reread = RERANK_DEPTH
+        if self.method == "hybrid":
+            openings = self.section_openings(order[:RERANK_DEPTH])
+            order = order[:RERANK_DEPTH] + openings + [p for p in order[RERANK_DEPTH:] if p not in openings]
+            reread += len(openings)
         chunks, documents = self.index.chunks, self.index.documents
         candidates = [
-            Hit(0, float(scores[p]), float(cosine[p]), chunks[p], documents[chunks[p].doc_id].title, int(p))
+            Hit(0, float(scores[p]), float(cosine[p]), chunks[p], documents[chunks[p].doc_id].title, p)
             for p in order
         ]
         # Every method reads its passages' sentences, so answers can be compared across methods.
         candidates = self._with_sentences(query, candidates)
         if self.method == "hybrid":
-            candidates = self._rerank(query, candidates, self.language_means(cosine))
+            reranked = self._rerank(query, candidates[:reread], self.language_means(cosine))
+            candidates = reranked + candidates[reread:]
         return [_with_rank(hit, rank) for rank, hit in enumerate(candidates[:top_k], start=1)]
 
     def scores(self, query: Query, cosine: np.ndarray) -> np.ndarray:
@@ -166,8 +179,28 @@ class Retriever:
         dense = cosine - self.hubness[query.lang] if query.lang in self.hubness else cosine
         fused = self.calibrated(dense) + LEXICAL_WEIGHT * own * standardized(lexical)
         if query.bridged:
-            fused += BRIDGE_WEIGHT * (1 - own) * standardized(self.index.lexical.scores(query.bridged))
+            # Bridged terms can only match text in the other language: they count as much as there is of it.
+            reach = 1.0 - self.language_share.get(query.lang, 0.0)
+            fused += BRIDGE_WEIGHT * (1 - own) * reach * standardized(self.index.lexical.scores(query.bridged))
         return fused
+
+    def section_openings(self, positions: list[int]) -> list[int]:
+        """The opening passages of sections whose subsections fill the top passages.
+
+        A question that reaches "（一）势差基础层" … "（五）势差核心层" alike is likely about what
+        their parent section sets out, in the passage before its first subsection (as in
+        auto-merging retrieval, which swaps many child chunks for their parent).
+        """
+        children: dict[tuple, set[tuple]] = {}
+        for position in positions:
+            chunk = self.index.chunks[position]
+            if len(chunk.section) > 1:
+                children.setdefault((chunk.doc_id, chunk.section[:-1]), set()).add(chunk.section)
+        return [
+            position
+            for parent, sections in children.items() if len(sections) >= SUBSECTION_QUORUM
+            for position in self.openings.get(parent, []) if position not in positions
+        ]
 
     def calibrated(self, cosine: np.ndarray) -> np.ndarray:
         """Dense scores as z-scores within each chunk language (one group: over all chunks)."""
@@ -228,7 +261,7 @@ def search_payload(question: str, hits: list[Hit]) -> dict:
 
 
 def best_sentence(hit: Hit) -> float:
-    return hit.sentences[0].score if hit.sentences else 0.0  # sentences are sorted best first
+    return max((scored.relevance for scored in hit.sentences), default=0.0)
 
 
 def standardized(values: np.ndarray) -> np.ndarray:

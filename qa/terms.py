@@ -31,10 +31,12 @@ STOPWORDS_ZH = frozenset(
     # Words for the document itself ("这篇文章的作者是谁？") say nothing about its subject.
     "文章 篇文章 本文 该文 此文 文中 论文 这篇 篇".split()
 )
+# Counts and count questions (五个, 哪几个, 两种): the question's "five" is rarely the passage's word.
+COUNT_WORD = re.compile(r"哪?[几一二两三四五六七八九十]+[个种类项位名条点大层]?")
 STOPWORDS_EN = frozenset(STOPWORDS_EN_PLUS) | frozenset(
     "many much also would could may might must shall one ones did does whose what which according called "
     "name named kind type used use".split()
-)
+) | frozenset("two three four five six seven eight nine ten".split())  # counts, as COUNT_WORD for Chinese
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +66,7 @@ def tokenize(text: str) -> list[str]:
             if word and word not in STOPWORDS_EN and len(word) > 1:
                 terms.append(stem(word))
         else:
-            terms.extend(word for word in jieba.cut_for_search(piece) if word not in STOPWORDS_ZH)
+            terms.extend(word for word in jieba.cut_for_search(piece) if not _is_stopword_zh(word))
     return terms
 
 
@@ -79,8 +81,12 @@ def chinese_words(text: str) -> list[str]:
     words: list[str] = []
     for match in TOKEN.finditer(text):
         if match.lastgroup == "cjk":
-            words.extend(word for word in jieba.cut(match.group()) if word not in STOPWORDS_ZH)
+            words.extend(word for word in jieba.cut(match.group()) if not _is_stopword_zh(word))
     return words
+
+
+def _is_stopword_zh(word: str) -> bool:
+    return word in STOPWORDS_ZH or COUNT_WORD.fullmatch(word) is not None
 
 
 def numbers(text: str) -> list[str]:

@@ -26,7 +26,7 @@ def seed_document():
 @pytest.fixture(scope="session")
 def embedder():
     config = Config.from_env()
-    return Embedder(config.model, config.cache_dir)
+    return Embedder(config.model, config.cache_dir, config.batch_size, config.precision)
 
 
 @pytest.fixture(scope="session")

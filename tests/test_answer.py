@@ -53,3 +53,26 @@ def test_references_name_authors_title_year_and_the_printed_page(seed_document):
     english = apa(document, 5)
     assert english.startswith("Zeng, F.-j., & Wang, P. (2023). Urban-Rural Digital Potential Difference")
     assert english.endswith("(p. 175)")
+
+
+def test_a_question_about_the_five_layers_is_answered_by_the_sentence_that_names_them(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    layers = ("技术基础", "资本动能", "人才应用", "生产扩散", "权利核心")
+    for question in ("What are the five layers of the urban-rural digital divide?", "城乡数字势差的五个层次是什么？"):
+        answer = ask(retriever, question)
+        assert not answer.abstained, question
+        assert all(layer in answer.citations[0].quote for layer in layers), question
+
+
+def test_asking_for_more_passages_does_not_reorder_the_first_ones(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    for question in ("What are the five layers of the urban-rural digital divide?", "城乡数字鸿沟有哪些表现？"):
+        few = [hit.chunk.chunk_id for hit in retriever.search(question, 3)]
+        many = [hit.chunk.chunk_id for hit in retriever.search(question, 15)]
+        assert many[:3] == few, question
+
+
+def test_a_footnote_citing_a_work_is_not_quoted_for_its_list_of_authors(seed_index, embedder):
+    answer = ask(Retriever(seed_index, embedder), "城乡数字鸿沟有哪些表现？")
+    assert not answer.abstained
+    assert all(citation.section[-1:] != ("脚注",) for citation in answer.citations)

@@ -30,6 +30,11 @@ def test_tokenizer_keeps_numbers_whole_and_mixes_scripts():
         assert dropped not in terms
 
 
+def test_counts_a_question_asks_for_are_not_search_terms():
+    assert tokenize("城乡数字势差包括哪五个层次？") == ["城乡", "数字", "势差", "层次"]
+    assert tokenize("What are the five layers?") == ["layer"]
+
+
 def test_tokenizer_search_mode_yields_the_parts_of_long_words():
     assert {"城镇", "城镇化"} <= set(tokenize("城镇化率"))
 

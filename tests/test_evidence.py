@@ -1,0 +1,41 @@
+"""Sentence-level evidence: answer-type cues, enumerations, and terms that single a sentence out."""
+
+from __future__ import annotations
+
+from qa.evidence import answer_kind, asked_count, focus_weights, has_new, list_lengths
+from qa.terms import tokenize
+
+FIVE_LAYERS_ZH = "由浅入深、由外向内形成以技术基础、资本动能、人才应用、生产扩散和权利核心为特征的城乡数字势差动力演进过程。"
+FIVE_LAYERS_EN = ("the dynamic evolution process of “technology foundation-capital momentum-talent application-"
+                  "production diffusion-right core” composed of digital run and digital divide")
+
+
+def test_list_questions_and_the_count_they_ask_for():
+    assert answer_kind("What are the five layers of the urban-rural digital divide?") == "list"
+    assert asked_count("What are the five layers of the urban-rural digital divide?") == 5
+    assert (answer_kind("赫姓分为哪两种？"), asked_count("赫姓分为哪两种？")) == ("list", 2)
+    assert (answer_kind("长鼻王系列产品有哪几种口味？"), asked_count("长鼻王系列产品有哪几种口味？")) == ("list", None)
+    assert (answer_kind("城乡数字势差的五个层次是什么？"), asked_count("城乡数字势差的五个层次是什么？")) == ("list", 5)
+    assert asked_count("Which five layers make up the urban-rural digital divide?") == 5
+    assert answer_kind("What is the five-year plan?") is None
+    assert answer_kind("How many points did the Panthers defense surrender?") == "number"
+
+
+def test_enumerations_are_counted_in_chinese_english_and_chains():
+    # The phrase before a Chinese list may join its first item, so one fewer is also possible.
+    assert 5 in list_lengths(FIVE_LAYERS_ZH)
+    assert list_lengths(FIVE_LAYERS_EN) == {5}
+    assert 3 in list_lengths("among civil, military, and censorial offices")
+    assert list_lengths("数字挤兑与数字鸿沟的统合构成了城乡数字势差的动力演变。") == set()
+    question = "What are the five layers of the urban-rural digital divide?"
+    assert has_new("list", FIVE_LAYERS_EN, question)
+    assert not has_new("list", "urban-rural space, elements, and functions are shaped by a dual structure", question)
+
+
+def test_terms_many_sentences_share_count_less_than_the_one_that_singles_a_sentence_out():
+    sentences = ["增城挂绿产于中国广东省广州市增城区，为荔枝中的名贵品种。", "增城挂绿果皮红中带绿。",
+                 "肉质洁白晶莹，清甜爽口，果肉厚。"]
+    terms = [set(tokenize(s)) for s in sentences]
+    weights = focus_weights({"增城": 2.0, "挂绿": 2.0, "果肉": 2.0}, terms)
+    assert weights["果肉"] > weights["挂绿"]
+    assert weights["果肉"] == 1.0 and weights["挂绿"] == 2.0 / 3
