@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 OVERLAP_WEIGHT = 0.1
 FOCUS_WEIGHT = 0.6
 # A list of the asked length is rarer, so a surer sign, than a number or a date.
-CUE_WEIGHTS = {"counted list": 0.08, "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
+CUE_WEIGHTS = {"counted list": 0.15, "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
 # Headings, title lines and keyword lists name a topic but answer nothing.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
@@ -73,6 +73,15 @@ CHAIN = re.compile(r"[\w ]{2,30}(?:[-—–][\w ]{2,30}){2,}")
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A passage whose sentences are scored: the chunk, its sentence vectors, and what it is about."""
+
+    chunk: Chunk
+    vectors: np.ndarray
+    subject: str = ""  # its document's title and section path
+
+
+@dataclass(frozen=True)
 class SentenceScore:
     sentence: Sentence
     score: float  # how well the sentence answers: picks the sentences an answer quotes
@@ -96,7 +105,10 @@ def has_new(kind: str, sentence: str, question: str) -> bool:
     if kind == "list":
         wanted = asked_count(question)
         lengths = list_lengths(sentence)
-        return wanted in lengths if wanted else any(length >= 3 for length in lengths)
+        if wanted is None:
+            return any(length >= 3 for length in lengths)
+        # Pairs ("A、B", "A and B") are everywhere: only a longer list of the asked length is a sign.
+        return wanted >= 3 and wanted in lengths
     asked = question.lower()
     return any(match.group().lower() not in asked for match in HAS[kind].finditer(sentence))
 
@@ -128,27 +140,30 @@ def list_lengths(sentence: str) -> set[int]:
 
 
 def term_weights(query: Query, lexical: LexicalIndex) -> dict[str, float]:
-    """The question's terms by importance: IDF, bridged terms scaled by their translation weight."""
+    """The question's terms by importance: IDF, bridged terms scaled by their translation weight
+    and by how much bridged terms count for the query (nothing over text in the question's language)."""
     weights = {t: lexical.idf(t) for t in query.terms if t in lexical}
     for term, weight in query.bridged.items():
-        weights[term] = max(weights.get(term, 0.0), weight * lexical.idf(term))
+        if weight * query.bridge_weight > 0:
+            weights[term] = max(weights.get(term, 0.0), weight * query.bridge_weight * lexical.idf(term))
     return weights
 
 
-def score_sentences(query: Query, passages: list[tuple[Chunk, np.ndarray]], lexical: LexicalIndex) -> list[list[SentenceScore]]:
-    """For each passage (chunk, its sentence vectors), its quotable sentences scored, best first."""
+def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex) -> list[list[SentenceScore]]:
+    """For each passage, its quotable sentences scored, best first."""
     weights = term_weights(query, lexical)
     total = sum(weights.values())
     kind = answer_kind(query.text)
     cue_weight = CUE_WEIGHTS["counted list" if kind == "list" and asked_count(query.text) else kind] if kind else 0.0
     scored: list[list[SentenceScore]] = []
-    for chunk, vectors in passages:
-        cosines = vectors @ query.vector
+    for passage in passages:
+        chunk = passage.chunk
+        cosines = passage.vectors @ query.vector
         quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
                     if sentence.kind not in UNQUOTABLE_KINDS]
         texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s, _ in quotable]
         present = [set(tokenize(text)) for text in texts]
-        focused = focus_weights(weights, present)
+        focused = focus_weights(weights, present, set(tokenize(passage.subject)))
         focused_total = sum(focused.values())
         sentences = []
         for (sentence, cosine), text, terms in zip(quotable, texts, present):
@@ -165,10 +180,13 @@ def score_sentences(query: Query, passages: list[tuple[Chunk, np.ndarray]], lexi
     return scored
 
 
-def focus_weights(weights: dict[str, float], sentence_terms: list[set[str]]) -> dict[str, float]:
+def focus_weights(weights: dict[str, float], sentence_terms: list[set[str]], subject: set[str] = frozenset()) -> dict[str, float]:
     """The question's term weights, divided by 1 + the number of the passage's sentences holding the term.
 
     A passage about 增城挂绿 names it in many sentences; the question "增城挂绿的果肉有什么特点？"
-    is told apart by 果肉, which only the answering sentence holds.
+    is told apart by 果肉, which only the answering sentence holds. A term of the passage's
+    subject (its document title, its section path) counts as held by every sentence: later
+    sentences say "it" or "本鱼" instead of the name.
     """
-    return {t: w / (1 + sum(t in terms for terms in sentence_terms)) for t, w in weights.items()}
+    return {t: w / (1 + (len(sentence_terms) if t in subject else sum(t in terms for terms in sentence_terms)))
+            for t, w in weights.items()}

@@ -32,7 +32,7 @@ import numpy as np
 from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk
 from qa.embedding import Embedder
-from qa.evidence import SentenceScore, score_sentences
+from qa.evidence import Passage, SentenceScore, score_sentences
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.reading import language_of
@@ -58,6 +58,7 @@ class Query:
     terms: dict[str, float]  # the question's own terms → count
     bridged: dict[str, float]  # terms in the other language → weight
     coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
+    bridge_weight: float = 0.0  # how much bridged terms count: what the own terms leave, times the text they reach
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,12 @@ class Retriever:
         total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
         coverage = sum(lexical.idf(t) for t in terms if t in lexical) / total if total else 0.0
         vector = self.embedder.embed_queries([text])[0]
-        return Query(text, lang, vector, terms, bridged, coverage)
+        # The question's own words can only match text in its language (in a Chinese paper with an
+        # English abstract every word of an English question "occurs", but only in the abstract);
+        # bridged words only text in the other language.
+        share = self.language_share.get(lang, 0.0)
+        bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
+        return Query(text, lang, vector, terms, bridged, coverage, bridge_weight)
 
     # ------------------------------------------------------------ ranking
 
@@ -173,15 +179,11 @@ class Retriever:
             return lexical
         if self.method == "rrf":
             return _reciprocal_ranks(cosine) + _reciprocal_ranks(lexical)
-        # The question's own words can only match text in its language: in a Chinese paper with an
-        # English abstract every word of an English question "occurs", but only in the abstract.
         own = query.coverage * self.language_share.get(query.lang, 0.0)
         dense = cosine - self.hubness[query.lang] if query.lang in self.hubness else cosine
         fused = self.calibrated(dense) + LEXICAL_WEIGHT * own * standardized(lexical)
-        if query.bridged:
-            # Bridged terms can only match text in the other language: they count as much as there is of it.
-            reach = 1.0 - self.language_share.get(query.lang, 0.0)
-            fused += BRIDGE_WEIGHT * (1 - own) * reach * standardized(self.index.lexical.scores(query.bridged))
+        if query.bridge_weight:
+            fused += BRIDGE_WEIGHT * query.bridge_weight * standardized(self.index.lexical.scores(query.bridged))
         return fused
 
     def section_openings(self, positions: list[int]) -> list[int]:
@@ -231,7 +233,10 @@ class Retriever:
         return means
 
     def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
-        passages = [(hit.chunk, self.index.sentence_vectors_of(hit.position)) for hit in hits]
+        passages = [
+            Passage(hit.chunk, self.index.sentence_vectors_of(hit.position), " ".join((hit.doc_title, *hit.chunk.section)))
+            for hit in hits
+        ]
         scored = score_sentences(query, passages, self.index.lexical)
         return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
 

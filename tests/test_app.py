@@ -108,6 +108,11 @@ def test_the_page_answers_with_a_highlighted_source_and_stays_local(app, browser
     assert page.locator("#answer .qa-source").count() >= 1
     assert "2023" in page.locator("#references textarea").input_value()
     page.screenshot(path=str(tmp_path / "ask.png"), full_page=True)
+    # The English question is answered by the Chinese sentence that names the five layers.
+    page.locator("#ask-question textarea").fill("What are the five layers of the urban-rural digital divide?")
+    page.locator("#ask-button").click()
+    page.wait_for_function("() => document.querySelector('#answer .qa-answer')?.innerText.includes('技术基础、资本动能')",
+                           timeout=120_000)
     page.close()
     foreign = [u for u in requests if not u.startswith(url.rstrip("/")) and not u.startswith(("data:", "blob:"))]
     assert requests and not foreign

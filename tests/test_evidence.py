@@ -30,6 +30,8 @@ def test_enumerations_are_counted_in_chinese_english_and_chains():
     question = "What are the five layers of the urban-rural digital divide?"
     assert has_new("list", FIVE_LAYERS_EN, question)
     assert not has_new("list", "urban-rural space, elements, and functions are shaped by a dual structure", question)
+    # A pair is everywhere, so "哪两种" gets no list cue.
+    assert not has_new("list", "分为满族姓氏、汉族姓氏两种。", "赫姓分为哪两种？")
 
 
 def test_terms_many_sentences_share_count_less_than_the_one_that_singles_a_sentence_out():
@@ -39,3 +41,5 @@ def test_terms_many_sentences_share_count_less_than_the_one_that_singles_a_sente
     weights = focus_weights({"增城": 2.0, "挂绿": 2.0, "果肉": 2.0}, terms)
     assert weights["果肉"] > weights["挂绿"]
     assert weights["果肉"] == 1.0 and weights["挂绿"] == 2.0 / 3
+    # The document's subject counts as named by every sentence, even those that say "it".
+    assert focus_weights({"挂绿": 2.0}, terms, subject={"挂绿"})["挂绿"] == 2.0 / 4

@@ -94,6 +94,8 @@ def test_fusion_trusts_bm25_for_chinese_and_the_bridge_for_english(chinese_index
     # No English term is: BM25 on them gets no weight, the dictionary terms take over.
     assert english.coverage == 0
     assert {"农民", "数字"} <= set(english.bridged)
+    # Over Chinese text only, bridged terms count fully for the English question and not at all for the Chinese one.
+    assert english.bridge_weight == 1.0 and chinese.bridge_weight == 0.0
     hits = retriever.search(english, 1)
     assert "培训农民" in hits[0].chunk.text
 
