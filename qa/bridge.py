@@ -34,7 +34,7 @@ from qa.document import Document
 from qa.reading import language_of
 from qa.terms import chinese_words, english_words, stem, tokenize
 
-BRIDGE_FORMAT = 2  # bump when the built maps change, so cached bridges are rebuilt
+BRIDGE_FORMAT = 3  # bump when the built maps change, so cached bridges are rebuilt
 MAX_PHRASE = 3  # longest English phrase looked up as one gloss
 CANDIDATES = 3  # Chinese words kept per English phrase
 SKIPPED_GLOSSES = ("cl:", "see ", "variant of", "old variant", "surname ", "abbr. for", "used in", "also written",
@@ -68,6 +68,7 @@ class Bridge:
         self.to_en: dict[str, list[str]] = {}
         self.glossary_zh: dict[tuple[str, ...], list[str]] = {}  # the documents' own translations
         self.glossary_en: dict[str, str] = {}
+        self.longest_glossary = 0  # words in the longest glossary phrase
         for word, definitions in entries:
             phrases = [p for definition in definitions for p in gloss_phrases(definition)]
             if word not in self.to_en and phrases:
@@ -119,6 +120,7 @@ class Bridge:
                 if chinese not in bridge.glossary_zh[variant]:
                     bridge.glossary_zh[variant].append(chinese)
             bridge.glossary_en.setdefault(chinese, english)
+        bridge.longest_glossary = max(map(len, bridge.glossary_zh), default=0)
         return bridge
 
     def chinese_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
@@ -126,10 +128,9 @@ class Bridge:
         words = [part for word in english_words(question) for part in word.split("-") if part]
         stems = [stem(word) for word in words]
         terms: dict[str, float] = {}
-        longest = max(map(len, self.glossary_zh), default=0)
         i = 0
         while i < len(stems):
-            for n in range(min(longest, len(stems) - i), 1, -1):
+            for n in range(min(self.longest_glossary, len(stems) - i), 1, -1):
                 translations = self.glossary_zh.get(tuple(stems[i : i + n]), [])
                 found = [t for chinese in translations for t in tokenize(chinese) if known(t)]
                 if found:

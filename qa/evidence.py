@@ -15,14 +15,16 @@ subject) worth less than terms only one sentence holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.chunking import Chunk, Sentence
 from qa.lexical import LexicalIndex
-from qa.terms import tokenize
+from qa.terms import COUNT_WORDS, tokenize
 
 if TYPE_CHECKING:
     from qa.retrieval import Query
@@ -34,8 +36,6 @@ CUE_WEIGHTS = {"counted list": 0.15, "list": 0.04, "date": 0.02, "number": 0.02,
 # Headings, title lines and keyword lists name a topic but answer nothing.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
-COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-               "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
 _DIGITS_ZH = "两二三四五六七八九十"
 _COUNT_ZH = f"[{_DIGITS_ZH}]"
@@ -113,6 +113,7 @@ def has_new(kind: str, sentence: str, question: str) -> bool:
     return any(match.group().lower() not in asked for match in HAS[kind].finditer(sentence))
 
 
+@lru_cache(maxsize=1024)
 def asked_count(question: str) -> int | None:
     """How many things a list question asks for ("the five layers", "哪两个公司"), if it says."""
     match = re.search(rf"\b({_COUNT})\b|哪({_COUNT_ZH})|({_COUNT_ZH})[个种类项层大]", question, re.IGNORECASE)
@@ -162,8 +163,8 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
         quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
                     if sentence.kind not in UNQUOTABLE_KINDS]
         texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s, _ in quotable]
-        present = [set(tokenize(text)) for text in texts]
-        focused = focus_weights(weights, present, set(tokenize(passage.subject)))
+        present = [terms_of(text) for text in texts]
+        focused = focus_weights(weights, present, terms_of(passage.subject))
         focused_total = sum(focused.values())
         sentences = []
         for (sentence, cosine), text, terms in zip(quotable, texts, present):
@@ -180,7 +181,13 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
     return scored
 
 
-def focus_weights(weights: dict[str, float], sentence_terms: list[set[str]], subject: set[str] = frozenset()) -> dict[str, float]:
+@lru_cache(maxsize=65536)
+def terms_of(text: str) -> frozenset[str]:
+    """A sentence's or subject's search terms; the same sentences are read again by every question near them."""
+    return frozenset(tokenize(text))
+
+
+def focus_weights(weights: dict[str, float], sentence_terms: list[Set[str]], subject: Set[str] = frozenset()) -> dict[str, float]:
     """The question's term weights, divided by 1 + the number of the passage's sentences holding the term.
 
     A passage about 增城挂绿 names it in many sentences; the question "增城挂绿的果肉有什么特点？"

@@ -73,8 +73,9 @@ def unmatched_terms(question: str, lang: str, lexical: LexicalIndex, bridge: Bri
     if lang != "en":
         return Unmatched()
     known = lexical.__contains__
-    words = [number for number in numbers(question) if not known(number)]
-    checked = len(numbers(question))
+    asked_numbers = numbers(question)
+    words = [number for number in asked_numbers if not known(number)]
+    checked = len(asked_numbers)
     missing_names = []
     names = {m.group().lower() for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'-]*", question.strip())}
     for word in english_words(question):

@@ -31,12 +31,14 @@ STOPWORDS_ZH = frozenset(
     # Words for the document itself ("这篇文章的作者是谁？") say nothing about its subject.
     "文章 篇文章 本文 该文 此文 文中 论文 这篇 篇".split()
 )
-# Counts and count questions (五个, 哪几个, 两种): the question's "five" is rarely the passage's word.
+# Counts and count questions (五个, 哪几个, 两种, "five"): the question's count is rarely the passage's word.
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+               "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 COUNT_WORD = re.compile(r"哪?[几一二两三四五六七八九十]+[个种类项位名条点大层]?")
 STOPWORDS_EN = frozenset(STOPWORDS_EN_PLUS) | frozenset(
     "many much also would could may might must shall one ones did does whose what which according called "
     "name named kind type used use".split()
-) | frozenset("two three four five six seven eight nine ten".split())  # counts, as COUNT_WORD for Chinese
+) | frozenset(word for word in COUNT_WORDS if word.isascii())
 
 
 @lru_cache(maxsize=1)
