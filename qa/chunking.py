@@ -8,13 +8,20 @@ from dataclasses import dataclass, field
 from qa.document import Block, Document
 from qa.reading import is_cjk, language_of
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 # Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about
 # the ratio of their token counts, so an English chunk holds as much meaning as a Chinese one.
 LATIN_CHAR_WEIGHT = 0.4
 # Blocks that are never packed together with their neighbours.
 SOLO_KINDS = ("table", "footnote")
 SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
+# A full stop that ends an abbreviation or an initial ("M. Theo Kearney", "i.e. review", "St. Louis")
+# ends no sentence.
+ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|Gen|Col|Lt|Capt|Sgt|Rev|Gov|Sen|Rep|Hon"
+                          r"|No|Nos|Vol|Fig|Figs|Eq|pp|ca|cf|vs|approx|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)"
+                          r"|\b(?:[a-zA-Z]\.){1,3}[a-zA-Z])\.$")
+OPENING_BRACKETS = {"（": "）", "(": ")", "“": "”", "「": "」", "『": "』", "《": "》"}
+BRACKET_REACH = 200  # characters within which an opened bracket must close to hold a sentence together
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,14 @@ class Chunk:
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans in `text[start:end]`, cut after 。！？；… (and . ! ? before a space)."""
+    """Sentence spans in `text[start:end]`, cut after 。！？；… (and . ! ? before a space),
+    but not after an abbreviation nor inside brackets or quotes that close soon after."""
     spans = []
     position = start
     for match in SENTENCE_END.finditer(text, start, end):
+        if _inside_brackets(text, position, match.end(), end) or (
+                match.group() == "." and ABBREVIATION.search(text, max(position, match.start() - 8), match.end())):
+            continue
         spans.append((position, match.end()))
         position = match.end()
     spans.append((position, end))
@@ -61,6 +72,18 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if left < right:
             result.append((left, right))
     return result
+
+
+def _inside_brackets(text: str, start: int, cut: int, end: int) -> bool:
+    """Whether a bracket or quote opened in `text[start:cut]` is still open at `cut` and closes
+    within BRACKET_REACH characters ("氨碱法（Solvay process；又称“索尔维制碱法”）是…" is one sentence)."""
+    expected: list[str] = []
+    for char in text[start:cut]:
+        if char in OPENING_BRACKETS:
+            expected.append(OPENING_BRACKETS[char])
+        elif expected and char == expected[-1]:
+            expected.pop()
+    return bool(expected) and expected[-1] in text[cut : min(end, cut + BRACKET_REACH)]
 
 
 def block_sentences(document: Document, block: Block) -> list[Sentence]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.chunking import Chunk, Sentence
+from qa.definitions import asked_term, defined_term, defines, term_words
 from qa.lexical import LexicalIndex
 from qa.terms import COUNT_WORDS, tokenize
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 OVERLAP_WEIGHT = 0.1
 FOCUS_WEIGHT = 0.6
 # A list of the asked length is rarer, so a surer sign, than a number or a date.
-CUE_WEIGHTS = {"counted list": 0.15, "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
+CUE_WEIGHTS = {"counted list": 0.15, "definition": 0.15, "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
 # Headings, title lines and keyword lists name a topic but answer nothing.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
@@ -49,7 +50,8 @@ CUES = {
                        r"|\bin which (?:year|century)\b", re.IGNORECASE),
     "number": re.compile(r"多少|几[个次名种位年岁天]?|多[大长高远久重]|比例|比重|百分之"
                          r"|\bhow (?:many|much|long|far|old|large|big|high)\b"
-                         r"|\bwhat (?:percentage|proportion|share|number|amount)\b", re.IGNORECASE),
+                         r"|\bwhat(?: is| was| are| were)?(?: the)? (?:percentage|proportion|share|number|amount)\b",
+                         re.IGNORECASE),
     "person": re.compile(r"谁|哪位|\bwho(?:m|se)?\b", re.IGNORECASE),
 }
 # What each kind of answer looks like in a sentence (lists are counted by `list_lengths`).
@@ -93,11 +95,11 @@ class SentenceScore:
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: "date", "number", "person", or None."""
+    """What the question asks for: "list", "date", "number", "person", "definition", or None."""
     for kind, pattern in CUES.items():
         if pattern.search(question):
             return kind
-    return None
+    return "definition" if asked_term(question) else None
 
 
 def has_new(kind: str, sentence: str, question: str) -> bool:
@@ -171,7 +173,11 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
             cited = sentence.kind == "footnote" and CITATION.search(text) is not None
-            cue = bool(kind) and not cited and has_new(kind, text, query.text)
+            if kind == "definition":
+                defined = defined_term(text)
+                cue = defined is not None and defines(term_words(defined), query.asked)
+            else:
+                cue = bool(kind) and not cited and has_new(kind, text, query.text)
             relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue
             # Focus is relative to the passage, so it ranks sentences within it, never passages.
             score = relevance + FOCUS_WEIGHT * focus

@@ -24,15 +24,16 @@ re-scored from their best sentences (see `qa.evidence`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
 from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk
+from qa.definitions import asked_term, defined_term, defines, term_words
 from qa.embedding import Embedder
-from qa.evidence import Passage, SentenceScore, score_sentences
+from qa.evidence import Passage, SentenceScore, answer_kind, score_sentences
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.reading import language_of
@@ -59,6 +60,7 @@ class Query:
     bridged: dict[str, float]  # terms in the other language → weight
     coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
     bridge_weight: float = 0.0  # how much bridged terms count: what the own terms leave, times the text they reach
+    asked: dict[str, float] = field(default_factory=dict)  # for "what is X?": X's terms, own and bridged → weight
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Retriever:
         self.openings: dict[tuple, list[int]] = {}  # (doc_id, section path) → its chunks before any subsection
         for position, chunk in enumerate(index.chunks):
             self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
+        self.definitions = self._definitions() if method == "hybrid" else []
 
     # ------------------------------------------------------------ queries
 
@@ -127,9 +130,13 @@ class Retriever:
         lexical = self.index.lexical
         terms = dict(Counter(tokenize(text)))
         bridged: dict[str, float] = {}
+        asked: dict[str, float] = {}
         if self.bridge is not None:
             translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
             bridged = {t: w for t, w in translate(text, lexical.__contains__).items() if t not in terms}
+            if answer_kind(text) == "definition" and (term := asked_term(text)):
+                asked = {t: lexical.idf(t) if t in lexical else 0.0 for t in term_words(term)}
+                asked |= {t: w * lexical.idf(t) for t, w in translate(term, lexical.__contains__).items()}
         # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
         unseen = lexical.idf_of_unseen()
         total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
@@ -140,7 +147,7 @@ class Retriever:
         # bridged words only text in the other language.
         share = self.language_share.get(lang, 0.0)
         bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
-        return Query(text, lang, vector, terms, bridged, coverage, bridge_weight)
+        return Query(text, lang, vector, terms, bridged, coverage, bridge_weight, asked)
 
     # ------------------------------------------------------------ ranking
 
@@ -155,9 +162,11 @@ class Retriever:
         order = [int(p) for p in np.argsort(-scores, kind="stable")[:depth]]
         reread = RERANK_DEPTH
         if self.method == "hybrid":
-            openings = self.section_openings(order[:RERANK_DEPTH])
-            order = order[:RERANK_DEPTH] + openings + [p for p in order[RERANK_DEPTH:] if p not in openings]
-            reread += len(openings)
+            top = order[:RERANK_DEPTH]
+            openings = self.section_openings(top)
+            extra = openings + [p for p in self.defining_passages(query) if p not in top and p not in openings]
+            order = top + extra + [p for p in order[RERANK_DEPTH:] if p not in extra]
+            reread += len(extra)
         chunks, documents = self.index.chunks, self.index.documents
         candidates = [
             Hit(0, float(scores[p]), float(cosine[p]), chunks[p], documents[chunks[p].doc_id].title, p)
@@ -203,6 +212,27 @@ class Retriever:
             for parent, sections in children.items() if len(sections) >= SUBSECTION_QUORUM
             for position in self.openings.get(parent, []) if position not in positions
         ]
+
+    def defining_passages(self, query: Query) -> list[int]:
+        """For "what is X?", the passages with a sentence that defines X, the fullest definitions only."""
+        if not query.asked:
+            return []
+        weights: dict[int, float] = {}
+        for position, terms in self.definitions:
+            if defines(terms, query.asked):
+                weights[position] = max(weights.get(position, 0.0), sum(query.asked[t] for t in terms))
+        best = max(weights.values(), default=0.0)
+        return [position for position, weight in weights.items() if weight == best]
+
+    def _definitions(self) -> list[tuple[int, frozenset[str]]]:
+        """(chunk position, terms) of every term a sentence of the index defines."""
+        definitions = []
+        for position, chunk in enumerate(self.index.chunks):
+            for sentence in chunk.sentences:
+                term = defined_term(chunk.text[sentence.start - chunk.start : sentence.end - chunk.start])
+                if term and (terms := term_words(term)):
+                    definitions.append((position, terms))
+        return definitions
 
     def calibrated(self, cosine: np.ndarray) -> np.ndarray:
         """Dense scores as z-scores within each chunk language (one group: over all chunks)."""

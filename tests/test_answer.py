@@ -64,6 +64,16 @@ def test_a_question_about_the_five_layers_is_answered_by_the_sentence_that_names
         assert all(layer in answer.citations[0].quote for layer in layers), question
 
 
+def test_what_is_a_term_is_answered_by_the_sentence_that_defines_it(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    # The English question reaches the Chinese definition although its passage is far down the dense ranking.
+    for question in ("What is the digital potential difference between urban and rural areas?", "什么是数字势差？"):
+        answer = ask(retriever, question)
+        assert not answer.abstained, question
+        assert answer.citations[0].quote.startswith("数字势差是“二元结构”"), question
+        assert answer.citations[0].page == 1
+
+
 def test_asking_for_more_passages_does_not_reorder_the_first_ones(seed_index, embedder):
     retriever = Retriever(seed_index, embedder)
     for question in ("What are the five layers of the urban-rural digital divide?", "城乡数字鸿沟有哪些表现？"):

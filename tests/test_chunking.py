@@ -10,6 +10,17 @@ def test_sentence_split_keeps_numbers_and_closing_quotes():
     assert spans == ["比重为 38.6%，但仅为 8.9%。", "他说：“好。”", "然后呢？", "It rose 3.08 points.", "Then fell!"]
 
 
+def test_sentence_split_passes_over_abbreviations_initials_and_open_brackets():
+    text = ("Kearney Boulevard is named after millionaire M. Theo Kearney. It focuses on review (i.e. "
+            "services) in St. Louis and the U.S. Army came. 氨碱法（Solvay process；又称“索尔维制碱法”）是一种方法。"
+            "他说：“好。”然后呢？（未闭合；后面。")
+    spans = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    assert spans == ["Kearney Boulevard is named after millionaire M. Theo Kearney.",
+                     "It focuses on review (i.e. services) in St. Louis and the U.S. Army came.",
+                     "氨碱法（Solvay process；又称“索尔维制碱法”）是一种方法。", "他说：“好。”", "然后呢？",
+                     "（未闭合；", "后面。"]
+
+
 def test_chunks_respect_sections_sentences_and_length(seed_document):
     chunks = chunk_document(seed_document, 400)
     sections = {s.path: s for s in seed_document.walk_sections()}

@@ -17,7 +17,7 @@ def test_list_questions_and_the_count_they_ask_for():
     assert (answer_kind("长鼻王系列产品有哪几种口味？"), asked_count("长鼻王系列产品有哪几种口味？")) == ("list", None)
     assert (answer_kind("城乡数字势差的五个层次是什么？"), asked_count("城乡数字势差的五个层次是什么？")) == ("list", 5)
     assert asked_count("Which five layers make up the urban-rural digital divide?") == 5
-    assert answer_kind("What is the five-year plan?") is None
+    assert answer_kind("What is the five-year plan?") == "definition"  # not a list of five
     assert answer_kind("How many points did the Panthers defense surrender?") == "number"
 
 

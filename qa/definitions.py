@@ -1,0 +1,70 @@
+"""Questions that ask what a term means, and the sentences that say it.
+
+"什么是数字势差？" and "What is the digital potential difference?" are answered by the sentence
+that opens with the term and a copula: "数字势差是“二元结构”与数字挤兑、数字鸿沟相结合的产物".
+Dense similarity alone misses it across languages (the English question ranks that passage 42nd
+of 58 in the seed paper), because every passage of a paper talks about its central term; the
+sentence that *defines* it is told apart by its form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Set
+
+from qa.reading import is_cjk
+from qa.terms import stem, tokenize
+
+# The question's whole shape must be a definition request: "数字势差是什么？", not "X是什么性质的公司？".
+ASKED_TERM = re.compile(
+    r"^(?:什么(?:是|叫)|何为|何谓|如何(?:理解|定义))(?P<zh1>[^，。？?]{2,30})[？?]?$"
+    r"|^(?P<zh2>[^，。？?]{2,30}?)(?:指的?是|的(?:含义|定义|内涵|概念)是|是)什么(?:意思)?[？?]?$"
+    r"|^what (?:is|are) (?:meant by )?(?:an? |the )?(?P<en1>[^,?]{2,80}?)\??$"
+    r"|^what does (?:an? |the )?(?P<en2>[^,?]{2,80}?) mean\??$"
+    r"|^(?:define|explain the (?:term|concept|notion)(?: of)?) (?:an? |the )?(?P<en3>[^,?]{2,80}?)\??$",
+    re.IGNORECASE,
+)
+# A term's head noun comes before its modifiers: "digital divide [between urban and rural areas]",
+# "[城乡之间的]数字鸿沟".
+ENGLISH_MODIFIER = re.compile(r"\s+(?:between|among|in|within|across|for|during|at|on|under)\s.*$", re.IGNORECASE)
+CHINESE_MODIFIER = re.compile(r"^.*的")
+# A sentence that defines: the term first (maybe after 所谓 or in quotes, maybe with a bracketed
+# gloss), then a copula.
+DEFINING_ZH = re.compile(r"^(?:所谓)?[“「]?(?P<term>[^，。；：、“”「」\s（(]{2,16}?)[”」]?(?:（[^）]*）|\([^)]*\))?[，,]?"
+                         r"(?:是指|指的是|就是|是|指|即|意为|意指|系指|被定义为|定义为)")
+DEFINING_EN = re.compile(r"^(?:the |an? )?[\"“]?(?P<term>[a-z][\w'’ -]{1,60}?)[\"”]?(?: \([^)]*\))?,?"
+                         r" (?:is|are|refers? to|means|denotes|is defined as)\b", re.IGNORECASE)
+HEAD_SHARE = 0.5  # share of the asked term's weight a defined term must carry
+
+
+def asked_term(question: str) -> str | None:
+    """The term a definition question asks about, without its modifiers; None for other questions."""
+    match = ASKED_TERM.match(question.strip())
+    if not match:
+        return None
+    term = next(group for group in match.groups() if group).strip()
+    term = ENGLISH_MODIFIER.sub("", term) if term.isascii() else CHINESE_MODIFIER.sub("", term)
+    return term or None
+
+
+def defined_term(sentence: str) -> str | None:
+    """The term a sentence defines ("数字势差" in "数字势差是…"), or None."""
+    match = DEFINING_ZH.match(sentence) or DEFINING_EN.match(sentence)
+    return match.group("term") if match else None
+
+
+def term_words(term: str) -> frozenset[str]:
+    """A term as search terms; English keeps its function words ("type of committee" is not "committee")."""
+    if not term.isascii():
+        return frozenset(tokenize(term))
+    return frozenset(stem(word) for word in re.findall(r"[a-z0-9]+", term.lower()) if word not in ("a", "an", "the"))
+
+
+def defines(terms: Set[str], asked: Mapping[str, float]) -> bool:
+    """Whether a defined term (as search terms) is the asked one: all its terms asked, carrying most
+    of the weight the asked term has in their language (it is asked in its own words and translated)."""
+    if not terms or not terms <= asked.keys():
+        return False
+    chinese = is_cjk(next(iter(terms))[0])
+    total = sum(weight for term, weight in asked.items() if is_cjk(term[0]) == chinese)
+    return sum(asked[t] for t in terms) >= HEAD_SHARE * total > 0

@@ -1,0 +1,36 @@
+"""Definition questions ("什么是X？", "What is X?") and the sentences that define X."""
+
+from qa.definitions import asked_term, defined_term, defines, term_words
+from qa.evidence import answer_kind
+
+
+def test_definition_questions_name_the_asked_term_without_its_modifiers():
+    assert asked_term("什么是数字势差？") == "数字势差"
+    assert asked_term("数字投资鸿沟是什么？") == "数字投资鸿沟"
+    assert asked_term("城乡之间的数字鸿沟的含义是什么？") == "数字鸿沟"
+    assert asked_term("What is the digital potential difference between urban and rural areas?") == \
+        "digital potential difference"
+    assert asked_term("What does reverse differential governance mean?") == "reverse differential governance"
+    for other in ("鑫诺卫星通信有限公司是什么性质的公司？", "城乡数字鸿沟有哪些表现？", "Who chairs the IPCC?"):
+        assert asked_term(other) is None, other
+    assert answer_kind("什么是数字势差？") == "definition"
+    # A more specific kind wins: "what is the percentage" asks for a number.
+    assert answer_kind("What is the percentage of rural households online?") == "number"
+
+
+def test_defining_sentences_open_with_their_term_and_a_copula():
+    assert defined_term("数字势差是“二元结构”与数字挤兑、数字鸿沟相结合的产物。") == "数字势差"
+    assert defined_term("数字投资鸿沟是指促进用于数字设备……的非均质分布现象。") == "数字投资鸿沟"
+    assert defined_term("显微镜学（Microscopy）是使用显微镜观察物体的一个技术领域。") == "显微镜学"
+    assert defined_term("The digital divide refers to unequal access to technology.") == "digital divide"
+    assert defined_term("据估计，该市人口为853,382人。") is None
+
+
+def test_a_definition_must_be_of_the_asked_term():
+    asked = {"数字": 0.2, "势差": 3.0, "城乡": 1.0}
+    assert defines(term_words("数字势差"), asked)
+    assert not defines(term_words("数字势差的本质"), asked)  # 本质 was not asked
+    assert not defines(term_words("数字"), asked)  # too little of what was asked
+    # English keeps its function words: "a further type of committee" does not define "committees".
+    assert not defines(term_words("further type of committee"), {"committe": 3.0})
+    assert defines(term_words("Committees"), {"committe": 3.0})
