@@ -68,6 +68,10 @@ HAS = {
 # A footnote citing a work ("张家平、程名望、龚小梅：《…》，《统计与信息论坛》2021 年第 12 期。"): its names,
 # years and numbers describe the source, so they are no answer to "who", "when", "how many" or "which".
 CITATION = re.compile(r"《[^》]+》.*(?:\d{4}\s*年|第\s*\d+\s*[期页卷])|\(\d{4}\)|\bpp?\.\s*\d|\bvol\.\s*\d", re.IGNORECASE)
+# A question about sources ("出自哪本书？", "Which report gives the figure?") may be answered by one.
+SOURCE_QUESTION = re.compile(r"出自|出处|来源|来自哪|引用|引自|文献|参考|哪(?:本|部|篇|份)|报告|著作|期刊|《"
+                             r"|\b(?:source|cite[sd]?|citation|reference|according to|book|report|article|journal|study"
+                             r"|studies|published|wrote|written)\b", re.IGNORECASE)
 # Enumerations: "甲、乙和丙", "a, b and c", and chains such as "technology foundation-capital momentum-right core".
 CHINESE_LIST = re.compile(r"[^，。；：、\s]{1,12}(?:、[^，。；：、\s]{1,12})+(?:(?:和|与|及|以及|或)[^，。；：、\s]{1,12})?")
 ENGLISH_LIST = re.compile(r"[\w'’ -]{1,40}(?:, [\w'’ -]{1,40})+,? (?:and|or) \w+")
@@ -92,6 +96,11 @@ class SentenceScore:
     overlap: float  # IDF-weighted share of the question's terms found in the sentence
     focus: float  # the same, each term weighted down by how many of the passage's sentences hold it
     cue: bool  # the sentence has the kind of thing the question asks for
+
+
+def cites_a_work(kind: str, text: str) -> bool:
+    """Whether a footnote (sentence or chunk of that kind) is a reference to a work."""
+    return kind == "footnote" and CITATION.search(text) is not None
 
 
 def answer_kind(question: str) -> str | None:
@@ -172,7 +181,7 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
         for (sentence, cosine), text, terms in zip(quotable, texts, present):
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
-            cited = sentence.kind == "footnote" and CITATION.search(text) is not None
+            cited = cites_a_work(sentence.kind, text)
             if kind == "definition":
                 defined = defined_term(text)
                 cue = defined is not None and defines(term_words(defined), query.asked)

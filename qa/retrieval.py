@@ -33,7 +33,7 @@ from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk
 from qa.definitions import asked_term, defined_term, defines, term_words
 from qa.embedding import Embedder
-from qa.evidence import Passage, SentenceScore, answer_kind, score_sentences
+from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, cites_a_work, score_sentences
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.reading import language_of
@@ -45,6 +45,7 @@ BRIDGE_WEIGHT = 0.3
 RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
 SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranking
 RRF_K = 60  # the usual constant of reciprocal rank fusion
+CITATION_DISCOUNT = 2.0  # how far a reference footnote falls when the question is not about sources
 SUBSECTION_QUORUM = 3  # subsections among the top passages that bring in their section's opening
 MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
 
@@ -119,6 +120,9 @@ class Retriever:
         for position, chunk in enumerate(index.chunks):
             self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
         self.definitions = self._definitions() if method == "hybrid" else []
+        # A footnote citing a work shares a topic's words with questions about it ("理论" in a title)
+        # and, being short, ranks high on them; it answers only questions about sources.
+        self.references = np.array([cites_a_work(chunk.kind, chunk.text) for chunk in index.chunks], dtype=bool)
 
     # ------------------------------------------------------------ queries
 
@@ -193,6 +197,8 @@ class Retriever:
         fused = self.calibrated(dense) + LEXICAL_WEIGHT * own * standardized(lexical)
         if query.bridge_weight:
             fused += BRIDGE_WEIGHT * query.bridge_weight * standardized(self.index.lexical.scores(query.bridged))
+        if not SOURCE_QUESTION.search(query.text):
+            fused -= CITATION_DISCOUNT * self.references
         return fused
 
     def section_openings(self, positions: list[int]) -> list[int]:

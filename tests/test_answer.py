@@ -86,3 +86,15 @@ def test_a_footnote_citing_a_work_is_not_quoted_for_its_list_of_authors(seed_ind
     answer = ask(Retriever(seed_index, embedder), "城乡数字鸿沟有哪些表现？")
     assert not answer.abstained
     assert all(citation.section[-1:] != ("脚注",) for citation in answer.citations)
+
+
+def test_a_reference_footnote_answers_questions_about_sources_only(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    # "theoretical" matches 理论 in the titles of cited works; the paper's framework is in its body.
+    framework = ask(retriever, "What theoretical framework does the paper use?")
+    assert not framework.abstained
+    assert framework.citations[0].section[-1:] != ("脚注",)
+    source = ask(retriever, "《数字权利论》的作者是谁？")
+    assert not source.abstained
+    assert source.citations[0].quote.startswith("罗有成：《数字权利论")
+
