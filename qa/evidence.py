@@ -33,15 +33,22 @@ if TYPE_CHECKING:
 OVERLAP_WEIGHT = 0.1
 FOCUS_WEIGHT = 0.6
 # A list of the asked length is rarer, so a surer sign, than a number or a date.
-CUE_WEIGHTS = {"counted list": 0.15, "definition": 0.15, "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
-# Headings, title lines and keyword lists name a topic but answer nothing.
+CUE_WEIGHTS = {"affiliation": 0.15, "counted list": 0.15, "definition": 0.15, "list": 0.04, "date": 0.02, "number": 0.02,
+               "person": 0.02}
+# Headings, title lines and keyword lists name a topic but answer nothing; an affiliation line
+# answers only where the authors work.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
+
 
 _COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
 _DIGITS_ZH = "两二三四五六七八九十"
 _COUNT_ZH = f"[{_DIGITS_ZH}]"
 # Checked in this order: "哪几种" asks for a list, not a number.
 CUES = {
+    "affiliation": re.compile(r"(?:作者|笔者).*(?:单位|机构|学院|大学|哪里工作|任职|就职)"
+                              r"|\b(?:affiliat\w*|universit\w*|institution)\b.*\bauthors?\b"
+                              r"|\bauthors?\b.*\b(?:affiliat\w*|universit\w*|institution|work(?:s|ed)?(?: at| for|\?|$))",
+                              re.IGNORECASE),
     "list": re.compile(rf"哪(?:些|几|{_COUNT_ZH})"
                        rf"|[几{_DIGITS_ZH}][个种类项层大][^，。？?]{{0,6}}(?:分别)?(?:是|为|有)(?:什么|哪)"
                        rf"|\b(?:what|which)(?: are| were)?(?: the)?(?: \w+)? {_COUNT}\b|\b(?:name|list) (?:the )?{_COUNT}\b",
@@ -104,7 +111,7 @@ def cites_a_work(kind: str, text: str) -> bool:
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: "list", "date", "number", "person", "definition", or None."""
+    """What the question asks for: "affiliation", "list", "date", "number", "person", "definition", or None."""
     for kind, pattern in CUES.items():
         if pattern.search(question):
             return kind
@@ -165,14 +172,15 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
     """For each passage, its quotable sentences scored, best first."""
     weights = term_weights(query, lexical)
     total = sum(weights.values())
-    kind = answer_kind(query.text)
+    kind = query.kind
+    unquotable = [k for k in UNQUOTABLE_KINDS if k != kind]
     cue_weight = CUE_WEIGHTS["counted list" if kind == "list" and asked_count(query.text) else kind] if kind else 0.0
     scored: list[list[SentenceScore]] = []
     for passage in passages:
         chunk = passage.chunk
         cosines = passage.vectors @ query.vector
         quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
-                    if sentence.kind not in UNQUOTABLE_KINDS]
+                    if sentence.kind not in unquotable]
         texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s, _ in quotable]
         present = [terms_of(text) for text in texts]
         focused = focus_weights(weights, present, terms_of(passage.subject))
@@ -182,7 +190,9 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
             cited = cites_a_work(sentence.kind, text)
-            if kind == "definition":
+            if kind == "affiliation":
+                cue = sentence.kind == "affiliation"
+            elif kind == "definition":
                 defined = defined_term(text)
                 cue = defined is not None and defines(term_words(defined), query.asked)
             else:

@@ -61,6 +61,7 @@ class Query:
     bridged: dict[str, float]  # terms in the other language → weight
     coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
     bridge_weight: float = 0.0  # how much bridged terms count: what the own terms leave, times the text they reach
+    kind: str | None = None  # what it asks for (`qa.evidence.answer_kind`)
     asked: dict[str, float] = field(default_factory=dict)  # for "what is X?": X's terms, own and bridged → weight
 
 
@@ -120,6 +121,8 @@ class Retriever:
         for position, chunk in enumerate(index.chunks):
             self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
         self.definitions = self._definitions() if method == "hybrid" else []
+        self.affiliations = [position for position, chunk in enumerate(index.chunks)
+                             if any(sentence.kind == "affiliation" for sentence in chunk.sentences)]
         # A footnote citing a work shares a topic's words with questions about it ("理论" in a title)
         # and, being short, ranks high on them; it answers only questions about sources.
         self.references = np.array([cites_a_work(chunk.kind, chunk.text) for chunk in index.chunks], dtype=bool)
@@ -134,11 +137,12 @@ class Retriever:
         lexical = self.index.lexical
         terms = dict(Counter(tokenize(text)))
         bridged: dict[str, float] = {}
+        kind = answer_kind(text)
         asked: dict[str, float] = {}
         if self.bridge is not None:
             translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
             bridged = {t: w for t, w in translate(text, lexical.__contains__).items() if t not in terms}
-            if answer_kind(text) == "definition" and (term := asked_term(text)):
+            if kind == "definition" and (term := asked_term(text)):
                 asked = {t: lexical.idf(t) if t in lexical else 0.0 for t in term_words(term)}
                 asked |= {t: w * lexical.idf(t) for t, w in translate(term, lexical.__contains__).items()}
         # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
@@ -151,7 +155,7 @@ class Retriever:
         # bridged words only text in the other language.
         share = self.language_share.get(lang, 0.0)
         bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
-        return Query(text, lang, vector, terms, bridged, coverage, bridge_weight, asked)
+        return Query(text, lang, vector, terms, bridged, coverage, bridge_weight, kind, asked)
 
     # ------------------------------------------------------------ ranking
 
@@ -168,7 +172,8 @@ class Retriever:
         if self.method == "hybrid":
             top = order[:RERANK_DEPTH]
             openings = self.section_openings(top)
-            extra = openings + [p for p in self.defining_passages(query) if p not in top and p not in openings]
+            wanted = self.defining_passages(query) + (self.affiliations if query.kind == "affiliation" else [])
+            extra = openings + [p for p in wanted if p not in top and p not in openings]
             order = top + extra + [p for p in order[RERANK_DEPTH:] if p not in extra]
             reread += len(extra)
         chunks, documents = self.index.chunks, self.index.documents
@@ -181,6 +186,9 @@ class Retriever:
         if self.method == "hybrid":
             reranked = self._rerank(query, candidates[:reread], self.language_means(cosine))
             candidates = reranked + candidates[reread:]
+            if query.kind == "affiliation":
+                # The document's structure says which line answers: its affiliation line.
+                candidates.sort(key=lambda hit: hit.position not in self.affiliations)
         return [_with_rank(hit, rank) for rank, hit in enumerate(candidates[:top_k], start=1)]
 
     def scores(self, query: Query, cosine: np.ndarray) -> np.ndarray:

@@ -40,6 +40,9 @@ MIN_TOP_WHEN_UNMATCHED = 4.25  # fused score the best passage needs when somethi
 # Words that refer to the document itself, not to its subject: "the paper", "本文".
 SELF_REFERENCE = frozenset("paper article study text document essay report author authors say says propose "
                            "proposes mention mentions discuss discusses describe describes".split())
+# Words that say what kind of answer is wanted, which the answer need not contain: "what percentage"
+# is answered by "13.8%".
+ANSWER_KIND_WORDS = frozenset("percentage percent proportion fraction amount number figure total".split())
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def unmatched_terms(question: str, lang: str, lexical: LexicalIndex, bridge: Bri
     missing_names = []
     names = {m.group().lower() for m in re.finditer(r"(?<!^)(?<![.?!] )\b[A-Z][\w'-]*", question.strip())}
     for word in english_words(question):
-        if word in SELF_REFERENCE or word.isdigit():
+        if word in SELF_REFERENCE or word in ANSWER_KIND_WORDS or word.isdigit():
             continue
         found = known(stem(word)) or bool(bridge.chinese_terms(word, known))
         if word in names:

@@ -98,3 +98,14 @@ def test_a_reference_footnote_answers_questions_about_sources_only(seed_index, e
     assert not source.abstained
     assert source.citations[0].quote.startswith("罗有成：《数字权利论")
 
+
+def test_where_the_authors_work_is_answered_by_the_affiliation_line(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    for question in ("Where do the authors work?", "本文的作者来自哪个单位？"):
+        answer = ask(retriever, question)
+        assert not answer.abstained, question
+        assert "Guangxi University" in answer.citations[0].quote, question
+    # Elsewhere an affiliation line answers nothing: it is not quoted for the paper's subject.
+    answer = ask(retriever, "城乡数字鸿沟有哪些表现？")
+    assert all("Guangxi University" not in citation.quote for citation in answer.citations)
+
