@@ -5,8 +5,8 @@ A sentence's relevance adds three signals, in cosine units:
   alone: mean-pooling the passage's token vectors over the sentence instead costs half the
   indexing time but found the answer sentence in 59% of XQuAD zh passages against 75%);
 - overlap: the IDF-weighted share of the question's terms, own and bridged, the sentence contains;
-- cue: the question asks for a number, a date, a person or a list (of a given length) and
-  the sentence has one.
+- cue: the question asks for a number, a date, a person, a list (of a given length), what a
+  term means (`qa.definitions`) or where the authors work, and the sentence has one.
 Relevance re-ranks the passages that hold the sentences. Which sentences an answer quotes
 also weighs focus: overlap counted with terms the passage repeats in many sentences (its
 subject) worth less than terms only one sentence holds.
@@ -38,7 +38,6 @@ CUE_WEIGHTS = {"affiliation": 0.15, "counted list": 0.15, "definition": 0.15, "l
 # Headings, title lines and keyword lists name a topic but answer nothing; an affiliation line
 # answers only where the authors work.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
-
 
 _COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
 _DIGITS_ZH = "两二三四五六七八九十"

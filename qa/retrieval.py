@@ -17,7 +17,10 @@ size is a few thousand chunks):
   question over Chinese text has coverage near 0, so its untranslatable words cannot drag
   the ranking, and the dictionary terms take their place.
 
-The top passages, with the openings of sections whose subsections fill them, are then
+Footnotes that cite a work lose CITATION_DISCOUNT unless the question asks about sources.
+The top passages, joined by the openings of sections whose subsections fill them and, wherever
+the first stage ranked them, by the passages that define the term a "what is X?" question asks
+about or that hold the affiliation line a question about the authors' work asks for, are then
 re-scored from their best sentences (see `qa.evidence`).
 """
 
