@@ -44,7 +44,7 @@ def main() -> None:
     config = Config.from_env()
 
     began = time.perf_counter()
-    embedder = Embedder(config.model, config.cache_dir, config.batch_size, config.precision)
+    embedder = Embedder.from_config(config)
     model_seconds = time.perf_counter() - began
     with tempfile.TemporaryDirectory() as folder:
         index, report = build_index(args.seeds, Path(folder) / "index", embedder, config.chunk_chars, progress=False)

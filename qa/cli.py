@@ -82,12 +82,8 @@ def read_questions(args) -> list[str]:
     return [args.question]
 
 
-def load_embedder(config: Config) -> Embedder:
-    return Embedder(config.model, config.cache_dir, config.batch_size, config.precision)
-
-
 def run_index(config: Config) -> int:
-    embedder = load_embedder(config)
+    embedder = Embedder.from_config(config)
     _, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
     print(format_report(report, config.index))
     return 1 if report.errors and not report.chunks else 0
@@ -119,7 +115,7 @@ def format_scores(table: dict[str, Scores]) -> str:
 
 def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
     """Load the index, building it first when it does not exist yet (or updating it, with `rebuild`)."""
-    embedder = load_embedder(config)
+    embedder = Embedder.from_config(config)
     if rebuild or not (config.index / "manifest.json").exists():
         print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
         index, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)

@@ -60,11 +60,17 @@ def term_words(term: str) -> frozenset[str]:
     return frozenset(stem(word) for word in re.findall(r"[a-z0-9]+", term.lower()) if word not in ("a", "an", "the"))
 
 
-def defines(terms: Set[str], asked: Mapping[str, float]) -> bool:
-    """Whether a defined term (as search terms) is the asked one: all its terms asked, carrying most
-    of the weight the asked term has in their language (it is asked in its own words and translated)."""
+def definition_weight(terms: Set[str], asked: Mapping[str, float]) -> float:
+    """How much of the asked term a defined term (as search terms) carries; 0 unless it is the asked
+    one: all its terms asked, carrying most of the weight the asked term has in their language (it
+    is asked in its own words and translated)."""
     if not terms or not terms <= asked.keys():
-        return False
+        return 0.0
     chinese = is_cjk(next(iter(terms))[0])
     total = sum(weight for term, weight in asked.items() if is_cjk(term[0]) == chinese)
-    return sum(asked[t] for t in terms) >= HEAD_SHARE * total > 0
+    weight = sum(asked[t] for t in terms)
+    return weight if weight >= HEAD_SHARE * total > 0 else 0.0
+
+
+def defines(terms: Set[str], asked: Mapping[str, float]) -> bool:
+    return definition_weight(terms, asked) > 0

@@ -40,6 +40,10 @@ class Embedder:
         self.prompts = _prompts(model, self.model)
         self._fingerprint: str | None = None
 
+    @classmethod
+    def from_config(cls, config: Config) -> Embedder:
+        return cls(config.model, config.cache_dir, config.batch_size, config.precision)
+
     @property
     def fingerprint(self) -> str:
         """sha256 over the weight files, so an index knows exactly which weights made it."""

@@ -117,6 +117,16 @@ def answer_kind(question: str) -> str | None:
     return "definition" if asked_term(question) else None
 
 
+def has_cue(query: Query, sentence_kind: str, text: str) -> bool:
+    """Whether a sentence has what the question asks for (`query.kind`)."""
+    if query.kind == "affiliation":
+        return sentence_kind == "affiliation"
+    if query.kind == "definition":
+        defined = defined_term(text)
+        return defined is not None and defines(term_words(defined), query.asked)
+    return not cites_a_work(sentence_kind, text) and has_new(query.kind, text, query.text)
+
+
 def has_new(kind: str, sentence: str, question: str) -> bool:
     """Whether the sentence holds a thing of this kind that the question does not already name."""
     if kind == "list":
@@ -188,14 +198,7 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
         for (sentence, cosine), text, terms in zip(quotable, texts, present):
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
-            cited = cites_a_work(sentence.kind, text)
-            if kind == "affiliation":
-                cue = sentence.kind == "affiliation"
-            elif kind == "definition":
-                defined = defined_term(text)
-                cue = defined is not None and defines(term_words(defined), query.asked)
-            else:
-                cue = bool(kind) and not cited and has_new(kind, text, query.text)
+            cue = bool(kind) and has_cue(query, sentence.kind, text)
             relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue
             # Focus is relative to the passage, so it ranks sentences within it, never passages.
             score = relevance + FOCUS_WEIGHT * focus

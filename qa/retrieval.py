@@ -34,7 +34,7 @@ import numpy as np
 
 from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk
-from qa.definitions import asked_term, defined_term, defines, term_words
+from qa.definitions import asked_term, defined_term, definition_weight, term_words
 from qa.embedding import Embedder
 from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, cites_a_work, score_sentences
 from qa.index import Index, passage_text
@@ -124,8 +124,8 @@ class Retriever:
         for position, chunk in enumerate(index.chunks):
             self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
         self.definitions = self._definitions() if method == "hybrid" else []
-        self.affiliations = [position for position, chunk in enumerate(index.chunks)
-                             if any(sentence.kind == "affiliation" for sentence in chunk.sentences)]
+        self.affiliations = {position for position, chunk in enumerate(index.chunks)
+                             if any(sentence.kind == "affiliation" for sentence in chunk.sentences)}
         # A footnote citing a work shares a topic's words with questions about it ("理论" in a title)
         # and, being short, ranks high on them; it answers only questions about sources.
         self.references = np.array([cites_a_work(chunk.kind, chunk.text) for chunk in index.chunks], dtype=bool)
@@ -175,8 +175,7 @@ class Retriever:
         if self.method == "hybrid":
             top = order[:RERANK_DEPTH]
             openings = self.section_openings(top)
-            wanted = self.defining_passages(query) + (self.affiliations if query.kind == "affiliation" else [])
-            extra = openings + [p for p in wanted if p not in top and p not in openings]
+            extra = openings + [p for p in self.answering_passages(query) if p not in top and p not in openings]
             order = top + extra + [p for p in order[RERANK_DEPTH:] if p not in extra]
             reread += len(extra)
         chunks, documents = self.index.chunks, self.index.documents
@@ -230,14 +229,16 @@ class Retriever:
             for position in self.openings.get(parent, []) if position not in positions
         ]
 
-    def defining_passages(self, query: Query) -> list[int]:
-        """For "what is X?", the passages with a sentence that defines X, the fullest definitions only."""
-        if not query.asked:
-            return []
+    def answering_passages(self, query: Query) -> list[int]:
+        """Passages holding the sentence the question asks for, wherever the first stage ranked them:
+        for "what is X?" those with the fullest definitions of X, for where the authors work those
+        with an affiliation line."""
+        if query.kind == "affiliation":
+            return sorted(self.affiliations)
         weights: dict[int, float] = {}
-        for position, terms in self.definitions:
-            if defines(terms, query.asked):
-                weights[position] = max(weights.get(position, 0.0), sum(query.asked[t] for t in terms))
+        for position, terms in self.definitions if query.asked else []:
+            if weight := definition_weight(terms, query.asked):
+                weights[position] = max(weights.get(position, 0.0), weight)
         best = max(weights.values(), default=0.0)
         return [position for position, weight in weights.items() if weight == best]
 

@@ -23,7 +23,7 @@ from qa.retrieval import Hit, Retriever
 class QAService:
     def __init__(self, config: Config):
         self.config = config
-        self.embedder = Embedder(config.model, config.cache_dir, config.batch_size, config.precision)
+        self.embedder = Embedder.from_config(config)
         self.reranker = load_reranker(config.reranker)
         self._build_lock = threading.Lock()
         self.retriever: Retriever | None = None

@@ -25,8 +25,7 @@ def seed_document():
 
 @pytest.fixture(scope="session")
 def embedder():
-    config = Config.from_env()
-    return Embedder(config.model, config.cache_dir, config.batch_size, config.precision)
+    return Embedder.from_config(Config.from_env())
 
 
 @pytest.fixture(scope="session")
