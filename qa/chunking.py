@@ -1,9 +1,10 @@
-"""Sections into chunks: sentence-aligned, never crossing a section, with one sentence of overlap."""
+"""Sections into chunks: sentence-aligned, never crossing a section, with one sentence of overlap;
+and back: the chunks that split a paragraph, joined again."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.document import Block, Document
 from qa.reading import is_cjk, language_of
@@ -178,3 +179,31 @@ def _make_chunk(document: Document, section: tuple[str, ...], sentences: list[Se
         text=text,
         sentences=sentences,
     )
+
+
+def split_paragraph_runs(documents: dict[str, Document], chunks: list[Chunk], limit: float) -> list[tuple[int, ...]]:
+    """The chunks (by position) grouped into passages: chunks that overlap (the chunker cut a
+    paragraph between them and carried a sentence over) form one run while its text is at most
+    `limit` in size; every other chunk is a run of its own."""
+    runs: list[tuple[int, ...]] = []
+    for position, chunk in enumerate(chunks):
+        if runs:
+            first, previous = chunks[runs[-1][0]], chunks[runs[-1][-1]]
+            text = documents[chunk.doc_id].text
+            if (previous.doc_id == chunk.doc_id and chunk.start < previous.end
+                    and text_size(text[first.start : chunk.end]) <= limit):
+                runs[-1] += (position,)
+                continue
+        runs.append((position,))
+    return runs
+
+
+def join_chunks(document: Document, chunks: list[Chunk]) -> Chunk:
+    """A run of overlapping chunks as one chunk (each shared sentence counted once); it keeps the
+    first chunk's id."""
+    first, last = chunks[0], chunks[-1]
+    sentences: list[Sentence] = []
+    for chunk in chunks:
+        sentences += [sentence for sentence in chunk.sentences if not sentences or sentence.start >= sentences[-1].end]
+    return replace(first, end=last.end, page_end=last.page_end, text=document.text[first.start : last.end],
+                   sentences=sentences)

@@ -107,6 +107,11 @@ class Index:
             cosine[ids[0]] = scores[0]
         return cosine
 
+    @property
+    def chunk_chars(self) -> int:
+        """The target chunk length the index was built with."""
+        return self.manifest["chunker"]["chunk_chars"]
+
     def sentence_vectors_of(self, position: int) -> np.ndarray:
         return self.sentence_vectors[self.sentence_offsets[position] : self.sentence_offsets[position + 1]]
 

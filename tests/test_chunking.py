@@ -1,6 +1,6 @@
 """Chunks: inside one section, whole sentences, bounded length, exact offsets and pages."""
 
-from qa.chunking import chunk_document, split_sentences, text_size
+from qa.chunking import block_sentences, chunk_document, join_chunks, split_paragraph_runs, split_sentences, text_size
 from qa.reading import parse_text
 
 
@@ -69,3 +69,18 @@ def test_english_chunks_hold_as_much_as_chinese_ones_and_keep_paragraphs_whole()
     # 12 sentences of ~60 characters weigh ~290 Chinese characters: one chunk per paragraph.
     assert len(chunks) == 2
     assert [chunk.text for chunk in chunks] == [english, english]
+
+
+def test_chunks_that_split_a_paragraph_join_back_into_it():
+    long = "".join(f"第{n}句话讲述城乡数字发展的一个具体事实，各句内容互不相同。" for n in range(22))
+    short = "".join(f"另一段的第{n}句话，说的是别的事情。" for n in range(12))
+    document = parse_text(f"{long}\n\n{short}\n", "doc", "doc.txt", {})
+    chunks = chunk_document(document, 400)
+    assert len(chunks) == 3 and text_size(long) > 600
+    # The long paragraph is split (its pieces share one sentence), the short one stands alone.
+    assert split_paragraph_runs({"doc": document}, chunks, 800) == [(0, 1), (2,)]
+    # A split paragraph longer than the limit stays in pieces.
+    assert split_paragraph_runs({"doc": document}, chunks, 600) == [(0,), (1,), (2,)]
+    paragraph = join_chunks(document, chunks[:2])
+    assert paragraph.text == long and paragraph.chunk_id == chunks[0].chunk_id
+    assert paragraph.sentences == block_sentences(document, document.blocks[0])

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: the tokenizer, the dictionary bridge, per-query fusion weights, the lexical index, metrics."""
+"""Hybrid retrieval: the tokenizer, the dictionary bridge, per-query fusion weights, the lexical index,
+paragraphs returned whole, metrics."""
 
 from __future__ import annotations
 
@@ -98,6 +99,24 @@ def test_fusion_trusts_bm25_for_chinese_and_the_bridge_for_english(chinese_index
     assert english.bridge_weight == 1.0 and chinese.bridge_weight == 0.0
     hits = retriever.search(english, 1)
     assert "培训农民" in hits[0].chunk.text
+
+
+def test_a_paragraph_split_across_chunks_is_returned_once_and_whole(tmp_path, embedder):
+    topics = ["宽带网络", "电子商务", "远程医疗", "在线教育", "智慧农业", "数字金融", "政务服务", "物流配送",
+              "冷链仓储", "乡村旅游", "直播带货", "农技推广", "社会保障", "文化传播", "生态监测", "村务管理",
+              "医保结算", "职业培训"]
+    opening = "".join(f"{topic}是数字乡村建设的重要内容，各地正在积极推进{topic}在农村的普及。" for topic in topics)
+    fact = "2021年全国农村网络零售额达到2.05万亿元。"
+    paragraph = opening + fact + "这一数字表明农村电商发展势头良好。"
+    other = "".join(f"城市居民的{topic}使用率普遍较高，城乡之间仍有差距。" for topic in topics[:8])
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "rural.txt").write_text(f"{paragraph}\n\n{other}\n", encoding="utf-8")
+    index, _ = build_index(tmp_path / "seeds", tmp_path / "index", embedder, progress=False)
+    assert len(index) == 3 and fact not in index.chunks[0].text  # the paragraph takes two chunks
+    hits = Retriever(index, embedder).search("2021年全国农村网络零售额是多少？", 5)
+    assert [hit.chunk.text for hit in hits] == [paragraph, other]
+    best = hits[0].sentences[0].sentence
+    assert paragraph[best.start : best.end] == fact
 
 
 def test_lexical_index_saves_loads_and_weights_terms(tmp_path):
