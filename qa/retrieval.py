@@ -126,8 +126,8 @@ class Retriever:
         for position, chunk in enumerate(index.chunks):
             self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
         self.definitions = self._definitions() if method == "hybrid" else []
-        self.runs = split_paragraph_runs(index.documents, index.chunks, PARAGRAPH_SPAN * index.chunk_chars)
-        self.run_of = {position: run for run in self.runs for position in run}
+        runs = split_paragraph_runs(index.documents, index.chunks, PARAGRAPH_SPAN * index.chunk_chars)
+        self.run_of = {position: run for run in runs for position in run}  # chunk → the chunks of its paragraph
         self.affiliations = {position for position, chunk in enumerate(index.chunks)
                              if any(sentence.kind == "affiliation" for sentence in chunk.sentences)}
         # A footnote citing a work shares a topic's words with questions about it ("理论" in a title)
