@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qa.bridge import Bridge
+from qa.chunking import Chunk, Sentence
 from qa.evidence import SentenceScore
 from qa.references import reference
 from qa.retrieval import Hit, Retriever
@@ -13,6 +15,9 @@ from qa.support import Support, assess, unmatched_terms
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 2
 PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
+# A sentence opening with one of these points back: "他也以 39 岁高龄…成为史上年龄最大的四分卫"
+# answers "who" only together with the sentence before it, which names him.
+POINTS_BACK = re.compile(r"他们|她们|它们|他|她|它|其|该|此|这|(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 
 
@@ -83,18 +88,19 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     chosen = choose_sentences(hits[:PASSAGES_READ])
     citations = []
     parts = []
-    for n, (hit, scored) in enumerate(chosen, start=1):
+    for n, (hit, scored, start) in enumerate(chosen, start=1):
         document = retriever.index.documents[hit.chunk.doc_id]
         sentence = scored.sentence
-        quote = document.text[sentence.start : sentence.end]
+        quote = document.text[start : sentence.end]
         citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
-                                  sentence.page, quote, sentence.start, sentence.end, reference(document, sentence.page)))
+                                  sentence.page, quote, start, sentence.end, reference(document, sentence.page)))
         parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
 
-def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore]]:
-    """The best sentences of the top passages, the top passage's best first, no sentence twice."""
+def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore, int]]:
+    """The best sentences of the top passages, the top passage's best first, no sentence twice;
+    each with where its quote starts (`quote_start`)."""
     candidates = [
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
@@ -103,13 +109,31 @@ def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore]]:
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
         candidates[0] = (float("inf"), *candidates[0][1:])
-    chosen: list[tuple[Hit, SentenceScore]] = []
-    seen: set[tuple[str, int]] = set()
+    chosen: list[tuple[Hit, SentenceScore, int]] = []
+    quoted: set[tuple[str, int]] = set()  # (document, sentence start) of every sentence quoted so far
     for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):
-        key = (hit.chunk.doc_id, scored.sentence.start)
-        if key not in seen:
-            seen.add(key)
-            chosen.append((hit, scored))
+        doc_id, sentence = hit.chunk.doc_id, scored.sentence
+        if (doc_id, sentence.start) in quoted:
+            continue
+        start = quote_start(hit.chunk, sentence)
+        if (doc_id, start) in quoted:  # the sentence before is quoted already, just before this one
+            start = sentence.start
+        quoted |= {(doc_id, start), (doc_id, sentence.start)}
+        chosen.append((hit, scored, start))
         if len(chosen) == ANSWER_SENTENCES:
             break
     return chosen
+
+
+def quote_start(chunk: Chunk, sentence: Sentence) -> int:
+    """Where the quote of `sentence` starts: at the sentence before it when it opens by pointing
+    back ("他", "This") and that sentence is in the same paragraph and on the same page, so that
+    the quote says who or what it is about."""
+    before = [s for s in chunk.sentences if s.end <= sentence.start]
+    if not before or not POINTS_BACK.match(chunk.text, sentence.start - chunk.start):
+        return sentence.start
+    previous = max(before, key=lambda s: s.start)
+    between = chunk.text[previous.end - chunk.start : sentence.start - chunk.start]
+    if previous.page != sentence.page or previous.kind != sentence.kind or "\n" in between:
+        return sentence.start
+    return previous.start

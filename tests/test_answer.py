@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.answer import NO_EVIDENCE, ask
+from qa.answer import NO_EVIDENCE, ask, quote_start
+from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
+from qa.index import build_index
 from qa.references import apa, gb_t_7714
 from qa.retrieval import Retriever
 from tests.conftest import SHARED_EVAL
@@ -109,3 +111,31 @@ def test_where_the_authors_work_is_answered_by_the_affiliation_line(seed_index, 
     answer = ask(retriever, "城乡数字鸿沟有哪些表现？")
     assert all("Guangxi University" not in citation.quote for citation in answer.citations)
 
+
+
+def test_a_quote_opening_with_a_pronoun_brings_the_sentence_it_points_back_to(tmp_path, embedder):
+    named = "Peyton Manning led the Denver Broncos to the title."
+    pointing = "He became the oldest quarterback ever to play in a Super Bowl, at age 39."
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "bowl.txt").write_text(
+        f"Super Bowl 50 was played on February 7, 2016, at Levi's Stadium in Santa Clara. {named} {pointing} "
+        "The Broncos defense forced four turnovers.\n", encoding="utf-8")
+    index, _ = build_index(tmp_path / "seeds", tmp_path / "index", embedder, progress=False)
+    answer = ask(Retriever(index, embedder), "Who was the oldest quarterback to play in a Super Bowl?")
+    assert not answer.abstained
+    assert answer.citations[0].quote == f"{named} {pointing}"
+    assert all(named not in citation.quote for citation in answer.citations[1:])  # quoted once
+
+
+def test_a_quote_reaches_back_only_within_its_paragraph_and_page():
+    text = "曼宁带领野马队夺冠。他成为史上年龄最大的四分卫。\n他也是首位带领两支球队进入超级碗的四分卫。"
+    spans = [(0, 10), (10, 24), (25, len(text))]
+    def chunk(pages):
+        sentences = [Sentence(start, end, page, "paragraph") for (start, end), page in zip(spans, pages)]
+        return Chunk("d#0000", "d", (), "zh", 0, len(text), pages[0], pages[-1], text, sentences)
+    same_page = chunk([1, 1, 1])
+    assert quote_start(same_page, same_page.sentences[0]) == 0  # nothing before it
+    assert quote_start(same_page, same_page.sentences[1]) == 0  # "他" is 曼宁
+    assert quote_start(same_page, same_page.sentences[2]) == 25  # a new paragraph
+    next_page = chunk([1, 2, 2])
+    assert quote_start(next_page, next_page.sentences[1]) == 10  # the sentence before is on another page
