@@ -15,8 +15,7 @@ from qa.support import Support, assess, unmatched_terms
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 2
 PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
-# A sentence opening with one of these points back: "他也以 39 岁高龄…成为史上年龄最大的四分卫"
-# answers "who" only together with the sentence before it, which names him.
+# A sentence opening with one of these points back to the sentence before it (see `quote_span`).
 POINTS_BACK = re.compile(r"他们|她们|它们|他|她|它|其|该|此|这|(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 
@@ -88,19 +87,19 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     chosen = choose_sentences(hits[:PASSAGES_READ])
     citations = []
     parts = []
-    for n, (hit, scored, start) in enumerate(chosen, start=1):
+    for n, (hit, scored, (start, end)) in enumerate(chosen, start=1):
         document = retriever.index.documents[hit.chunk.doc_id]
-        sentence = scored.sentence
-        quote = document.text[start : sentence.end]
+        page = scored.sentence.page
+        quote = document.text[start:end]
         citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
-                                  sentence.page, quote, start, sentence.end, reference(document, sentence.page)))
+                                  page, quote, start, end, reference(document, page)))
         parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
 
-def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore, int]]:
-    """The best sentences of the top passages, the top passage's best first, no sentence twice;
-    each with where its quote starts (`quote_start`)."""
+def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore, tuple[int, int]]]:
+    """The best sentences of the top passages, the top passage's best first, no sentence quoted
+    twice; each with the span its quote covers (`quote_span`)."""
     candidates = [
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
@@ -109,31 +108,41 @@ def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore, int]]:
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
         candidates[0] = (float("inf"), *candidates[0][1:])
-    chosen: list[tuple[Hit, SentenceScore, int]] = []
+    chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]] = []
     quoted: set[tuple[str, int]] = set()  # (document, sentence start) of every sentence quoted so far
     for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):
         doc_id, sentence = hit.chunk.doc_id, scored.sentence
         if (doc_id, sentence.start) in quoted:
             continue
-        start = quote_start(hit.chunk, sentence)
-        if (doc_id, start) in quoted:  # the sentence before is quoted already, just before this one
-            start = sentence.start
-        quoted |= {(doc_id, start), (doc_id, sentence.start)}
-        chosen.append((hit, scored, start))
+        start, end = quote_span(hit.chunk, sentence)
+        covered = {(doc_id, s.start) for s in hit.chunk.sentences if start <= s.start < end}
+        if covered & quoted:  # a sentence it links to is quoted already
+            start, end = sentence.start, sentence.end
+            covered = {(doc_id, sentence.start)}
+        quoted |= covered
+        chosen.append((hit, scored, (start, end)))
         if len(chosen) == ANSWER_SENTENCES:
             break
     return chosen
 
 
-def quote_start(chunk: Chunk, sentence: Sentence) -> int:
-    """Where the quote of `sentence` starts: at the sentence before it when it opens by pointing
-    back ("他", "This") and that sentence is in the same paragraph and on the same page, so that
-    the quote says who or what it is about."""
-    before = [s for s in chunk.sentences if s.end <= sentence.start]
-    if not before or not POINTS_BACK.match(chunk.text, sentence.start - chunk.start):
-        return sentence.start
-    previous = max(before, key=lambda s: s.start)
+def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
+    """The span a quote of `sentence` covers: the sentence, with the one before it when it opens
+    by pointing back ("他也以 39 岁高龄…成为史上年龄最大的四分卫" answers "who" only with the
+    sentence naming him) and the one after it when that one opens by pointing back to it
+    ("These include the Miller–Rabin test" says which algorithms). Never across a paragraph or a page."""
+    ordered = sorted(chunk.sentences, key=lambda s: s.start)
+    position = next(i for i, s in enumerate(ordered) if s.start == sentence.start)
+    start, end = sentence.start, sentence.end
+    if position > 0 and _continues(chunk, ordered[position - 1], sentence):
+        start = ordered[position - 1].start
+    if position + 1 < len(ordered) and _continues(chunk, sentence, ordered[position + 1]):
+        end = ordered[position + 1].end
+    return start, end
+
+
+def _continues(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:
+    """Whether `sentence` opens by pointing back to `previous`, just before it in one paragraph and page."""
     between = chunk.text[previous.end - chunk.start : sentence.start - chunk.start]
-    if previous.page != sentence.page or previous.kind != sentence.kind or "\n" in between:
-        return sentence.start
-    return previous.start
+    return (POINTS_BACK.match(chunk.text, sentence.start - chunk.start) is not None
+            and previous.page == sentence.page and previous.kind == sentence.kind and "\n" not in between)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.answer import NO_EVIDENCE, ask, quote_start
+from qa.answer import NO_EVIDENCE, ask, quote_span
 from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
 from qa.index import build_index
@@ -127,15 +127,19 @@ def test_a_quote_opening_with_a_pronoun_brings_the_sentence_it_points_back_to(tm
     assert all(named not in citation.quote for citation in answer.citations[1:])  # quoted once
 
 
-def test_a_quote_reaches_back_only_within_its_paragraph_and_page():
+def test_a_quote_takes_in_the_sentences_linked_to_it_by_a_pronoun_within_its_paragraph_and_page():
     text = "曼宁带领野马队夺冠。他成为史上年龄最大的四分卫。\n他也是首位带领两支球队进入超级碗的四分卫。"
     spans = [(0, 10), (10, 24), (25, len(text))]
+
     def chunk(pages):
         sentences = [Sentence(start, end, page, "paragraph") for (start, end), page in zip(spans, pages)]
         return Chunk("d#0000", "d", (), "zh", 0, len(text), pages[0], pages[-1], text, sentences)
+
     same_page = chunk([1, 1, 1])
-    assert quote_start(same_page, same_page.sentences[0]) == 0  # nothing before it
-    assert quote_start(same_page, same_page.sentences[1]) == 0  # "他" is 曼宁
-    assert quote_start(same_page, same_page.sentences[2]) == 25  # a new paragraph
+    first, second, third = same_page.sentences
+    assert quote_span(same_page, first) == (0, 24)  # "他" in the next sentence is 曼宁
+    assert quote_span(same_page, second) == (0, 24)
+    assert quote_span(same_page, third) == (25, len(text))  # a new paragraph
     next_page = chunk([1, 2, 2])
-    assert quote_start(next_page, next_page.sentences[1]) == 10  # the sentence before is on another page
+    assert quote_span(next_page, next_page.sentences[0]) == (0, 10)
+    assert quote_span(next_page, next_page.sentences[1]) == (10, 24)
