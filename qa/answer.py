@@ -15,6 +15,9 @@ from qa.support import Support, assess, unmatched_terms
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 2
 PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
+# A row of bare figures ("2021 74652 -0.55% 299.12") names no one and defines or lists nothing.
+NEEDS_WORDS = ("person", "affiliation", "definition", "list")
+WORD = re.compile(r"[^\W\d_]")
 # A sentence opening with one of these points back to the sentence before it (see `quote_span`).
 POINTS_BACK = re.compile(r"他们|她们|它们|他|她|它|其|该|此|这|(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
@@ -84,7 +87,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
     # Best first: citation [1] is the sentence that answers most directly.
-    chosen = choose_sentences(hits[:PASSAGES_READ])
+    chosen = choose_sentences(hits[:PASSAGES_READ], words_needed=query.kind in NEEDS_WORDS)
     citations = []
     parts = []
     for n, (hit, scored, (start, end)) in enumerate(chosen, start=1):
@@ -97,13 +100,15 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
 
-def choose_sentences(hits: list[Hit]) -> list[tuple[Hit, SentenceScore, tuple[int, int]]]:
+def choose_sentences(hits: list[Hit], words_needed: bool = False) -> list[tuple[Hit, SentenceScore, tuple[int, int]]]:
     """The best sentences of the top passages, the top passage's best first, no sentence quoted
-    twice; each with the span its quote covers (`quote_span`)."""
+    twice; each with the span its quote covers (`quote_span`). With `words_needed`, no sentence
+    without a word (a table row of figures)."""
     candidates = [
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
         for scored in hit.sentences
+        if not words_needed or WORD.search(_text(hit.chunk, scored.sentence))
     ]
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
@@ -139,6 +144,10 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
     if position + 1 < len(ordered) and _continues(chunk, sentence, ordered[position + 1]):
         end = ordered[position + 1].end
     return start, end
+
+
+def _text(chunk: Chunk, sentence: Sentence) -> str:
+    return chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
 
 
 def _continues(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:
