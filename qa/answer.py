@@ -108,7 +108,7 @@ def choose_sentences(hits: list[Hit], words_needed: bool = False) -> list[tuple[
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
         for scored in hit.sentences
-        if not words_needed or WORD.search(_text(hit.chunk, scored.sentence))
+        if not words_needed or WORD.search(hit.chunk.text_of(scored.sentence))
     ]
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
@@ -136,22 +136,18 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
     by pointing back ("他也以 39 岁高龄…成为史上年龄最大的四分卫" answers "who" only with the
     sentence naming him) and the one after it when that one opens by pointing back to it
     ("These include the Miller–Rabin test" says which algorithms). Never across a paragraph or a page."""
-    ordered = sorted(chunk.sentences, key=lambda s: s.start)
-    position = next(i for i, s in enumerate(ordered) if s.start == sentence.start)
+    sentences = chunk.sentences  # in document order
+    position = sentences.index(sentence)
     start, end = sentence.start, sentence.end
-    if position > 0 and _continues(chunk, ordered[position - 1], sentence):
-        start = ordered[position - 1].start
-    if position + 1 < len(ordered) and _continues(chunk, sentence, ordered[position + 1]):
-        end = ordered[position + 1].end
+    if position > 0 and _continues(chunk, sentences[position - 1], sentence):
+        start = sentences[position - 1].start
+    if position + 1 < len(sentences) and _continues(chunk, sentence, sentences[position + 1]):
+        end = sentences[position + 1].end
     return start, end
-
-
-def _text(chunk: Chunk, sentence: Sentence) -> str:
-    return chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
 
 
 def _continues(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:
     """Whether `sentence` opens by pointing back to `previous`, just before it in one paragraph and page."""
     between = chunk.text[previous.end - chunk.start : sentence.start - chunk.start]
-    return (POINTS_BACK.match(chunk.text, sentence.start - chunk.start) is not None
+    return (POINTS_BACK.match(chunk.text_of(sentence)) is not None
             and previous.page == sentence.page and previous.kind == sentence.kind and "\n" not in between)

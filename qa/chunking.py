@@ -51,6 +51,10 @@ class Chunk:
         kinds = {sentence.kind for sentence in self.sentences}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
+    def text_of(self, sentence: Sentence) -> str:
+        """The text of one of its sentences (whose offsets are the document's)."""
+        return self.text[sentence.start - self.start : sentence.end - self.start]
+
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans in `text[start:end]`, cut after 。！？；… (and . ! ? before a space),

@@ -197,7 +197,7 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
         cosines = passage.vectors @ query.vector
         quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
                     if sentence.kind not in unquotable]
-        texts = [chunk.text[s.start - chunk.start : s.end - chunk.start] for s, _ in quotable]
+        texts = [chunk.text_of(s) for s, _ in quotable]
         present = [terms_of(text) for text in texts]
         focused = focus_weights(weights, present, terms_of(passage.subject))
         focused_total = sum(focused.values())

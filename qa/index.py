@@ -68,7 +68,7 @@ def passage_text(chunk: Chunk) -> str:
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
-    return [chunk.text[s.start - chunk.start : s.end - chunk.start] for s in chunk.sentences]
+    return [chunk.text_of(s) for s in chunk.sentences]
 
 
 def embedded_sentence_texts(chunk: Chunk) -> list[str]:

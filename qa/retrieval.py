@@ -287,7 +287,7 @@ class Retriever:
         definitions = []
         for position, chunk in enumerate(self.index.chunks):
             for sentence in chunk.sentences:
-                term = defined_term(chunk.text[sentence.start - chunk.start : sentence.end - chunk.start])
+                term = defined_term(chunk.text_of(sentence))
                 if term and (terms := term_words(term)):
                     definitions.append((position, terms))
         return definitions

@@ -115,7 +115,6 @@ def test_where_the_authors_work_is_answered_by_the_affiliation_line(seed_index, 
     assert all("Guangxi University" not in citation.quote for citation in answer.citations)
 
 
-
 def test_a_quote_opening_with_a_pronoun_brings_the_sentence_it_points_back_to(tmp_path, embedder):
     named = "Peyton Manning led the Denver Broncos to the title."
     pointing = "He became the oldest quarterback ever to play in a Super Bowl, at age 39."
