@@ -127,3 +127,8 @@ def xquad(out: Path = OUT / "xquad") -> list[Dataset]:
 
 def seed() -> Dataset:
     return Dataset("seed zh+en", ROOT / "seeds", SHARED_EVAL / "seed_dev.jsonl", "zh+en")
+
+
+def seed_ours() -> Dataset:
+    """Our own questions on the seed paper (`tests/data/seed_questions.jsonl`), written after the dev set."""
+    return Dataset("seed-ours zh+en", ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl", "zh+en")

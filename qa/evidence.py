@@ -31,6 +31,7 @@ import numpy as np
 from qa.chunking import Chunk, Sentence
 from qa.definitions import asked_term, defined_term, defines, term_words
 from qa.lexical import LexicalIndex
+from qa.reading import is_table_row
 from qa.terms import COUNT_WORDS, tokenize
 
 if TYPE_CHECKING:
@@ -39,11 +40,12 @@ if TYPE_CHECKING:
 OVERLAP_WEIGHT = 0.1  # in relevance
 FOCUS_WEIGHT = 0.35  # in the score that chooses a passage's sentence
 ECHO_WEIGHT = 0.125  # what overlap counts against a sentence in that score
-# A list of the asked length is rarer, so a surer sign, than a number or a date.
-CUE_WEIGHTS = {"affiliation": 0.15, "counted list": 0.15, "definition": 0.15, "list": 0.04, "date": 0.02, "number": 0.02,
-               "person": 0.02}
+# A list of the asked length, or a table row labelled with what the question names ("2019"), is
+# rarer, so a surer sign, than a number or a date.
+CUE_WEIGHTS = {"affiliation": 0.15, "keywords": 0.15, "counted list": 0.15, "labelled row": 0.15, "definition": 0.15,
+               "list": 0.04, "date": 0.02, "number": 0.02, "person": 0.02}
 # Headings, title lines and keyword lists name a topic but answer nothing; an affiliation line
-# answers only where the authors work.
+# answers only where the authors work, a keyword list only what the keywords are.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
 _COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
@@ -55,6 +57,7 @@ CUES = {
                               r"|\b(?:affiliat\w*|universit\w*|institution)\b.*\bauthors?\b"
                               r"|\bauthors?\b.*\b(?:affiliat\w*|universit\w*|institution|work(?:s|ed)?(?: at| for|\?|$))",
                               re.IGNORECASE),
+    "keywords": re.compile(r"关键词|关键字|\bkey ?words?\b", re.IGNORECASE),
     "list": re.compile(rf"哪(?:些|几|{_COUNT_ZH})"
                        rf"|[几{_DIGITS_ZH}][个种类项层大][^，。？?]{{0,6}}(?:分别)?(?:是|为|有)(?:什么|哪)"
                        rf"|\b(?:what|which)(?: are| were)?(?: the)?(?: \w+)? {_COUNT}\b|\b(?:name|list) (?:the )?{_COUNT}\b",
@@ -63,7 +66,8 @@ CUES = {
                        r"|\bin which (?:year|century)\b", re.IGNORECASE),
     "number": re.compile(r"多少|几[个次名种位年岁天]?|多[大长高远久重]|比例|比重|百分之"
                          r"|\bhow (?:many|much|long|far|old|large|big|high)\b"
-                         r"|\bwhat(?: is| was| are| were)?(?: the)? (?:percentage|proportion|share|number|amount)\b",
+                         r"|\bwhat(?: is| was| are| were)?(?: the)?(?: total| average| overall)?"
+                         r" (?:percentage|proportion|share|number|amount)\b",
                          re.IGNORECASE),
     "person": re.compile(r"谁|哪位|\bwho(?:m|se)?\b", re.IGNORECASE),
 }
@@ -76,15 +80,16 @@ HAS = {
                          r"|百分之[一二三四五六七八九十]+"
                          r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand"
                          r"|million|billion)\b", re.IGNORECASE),
-    "person": re.compile(r"[\u4e00-\u9fff]+·[\u4e00-\u9fff]+|\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b"),
+    "person": re.compile(r"[\u4e00-\u9fff]+ ?[·•・‧] ?[\u4e00-\u9fff]+|\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b"),
 }
 # A footnote citing a work ("张家平、程名望、龚小梅：《…》，《统计与信息论坛》2021 年第 12 期。"): its names,
 # years and numbers describe the source, so they are no answer to "who", "when", "how many" or "which".
 CITATION = re.compile(r"《[^》]+》.*(?:\d{4}\s*年|第\s*\d+\s*[期页卷])|\(\d{4}\)|\bpp?\.\s*\d|\bvol\.\s*\d", re.IGNORECASE)
-# A question about sources ("出自哪本书？", "Which report gives the figure?") may be answered by one.
+# A question about sources ("出自哪本书？", "Which report gives the figure?") may be answered by one;
+# "according to the authors" only means "in the paper".
 SOURCE_QUESTION = re.compile(r"出自|出处|来源|来自哪|引用|引自|文献|参考|哪(?:本|部|篇|份)|报告|著作|期刊|《"
-                             r"|\b(?:source|cite[sd]?|citation|reference|according to|book|report|article|journal|study"
-                             r"|studies|published|wrote|written)\b", re.IGNORECASE)
+                             r"|\b(?:source|cite[sd]?|citation|reference|according to (?:which|what|whom)|book|report"
+                             r"|article|journal|study|studies|published|wrote|written)\b", re.IGNORECASE)
 # Enumerations: "甲、乙和丙", "a, b and c", and chains such as "technology foundation-capital momentum-right core".
 CHINESE_LIST = re.compile(r"[^，。；：、\s]{1,12}(?:、[^，。；：、\s]{1,12})+(?:(?:和|与|及|以及|或)[^，。；：、\s]{1,12})?")
 ENGLISH_LIST = re.compile(r"[\w'’ -]{1,40}(?:, [\w'’ -]{1,40})+,? (?:and|or) \w+")
@@ -117,7 +122,8 @@ def cites_a_work(kind: str, text: str) -> bool:
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: "affiliation", "list", "date", "number", "person", "definition", or None."""
+    """What the question asks for: "affiliation", "keywords", "list", "date", "number", "person",
+    "definition", or None."""
     for kind, pattern in CUES.items():
         if pattern.search(question):
             return kind
@@ -126,12 +132,21 @@ def answer_kind(question: str) -> str | None:
 
 def has_cue(query: Query, sentence_kind: str, text: str) -> bool:
     """Whether a sentence has what the question asks for (`query.kind`)."""
-    if query.kind == "affiliation":
-        return sentence_kind == "affiliation"
+    if query.kind in ("affiliation", "keywords"):
+        return sentence_kind == query.kind
     if query.kind == "definition":
         defined = defined_term(text)
         return defined is not None and defines(term_words(defined), query.asked)
     return not cites_a_work(sentence_kind, text) and has_new(query.kind, text, query.text)
+
+
+def asks_for_row(query: Query, sentence_kind: str, text: str) -> bool:
+    """Whether a number question names the label of this table row: "2019年农村就业人数是多少？" and
+    "2019 75447 -0.44% 260.68 …"."""
+    if query.kind != "number" or sentence_kind != "table" or not is_table_row(text):
+        return False
+    label = terms_of(text.split()[0])
+    return bool(label) and label <= terms_of(query.text)
 
 
 def has_new(kind: str, sentence: str, question: str) -> bool:
@@ -195,8 +210,11 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
     for passage in passages:
         chunk = passage.chunk
         cosines = passage.vectors @ query.vector
+        # A table's caption, column header and source note name figures but give none: a number is
+        # quoted from its rows.
         quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
-                    if sentence.kind not in unquotable]
+                    if sentence.kind not in unquotable
+                    and not (kind == "number" and sentence.kind == "table" and not is_table_row(chunk.text_of(sentence)))]
         texts = [chunk.text_of(s) for s, _ in quotable]
         present = [terms_of(text) for text in texts]
         focused = focus_weights(weights, present, terms_of(passage.subject))
@@ -206,9 +224,10 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
             cue = bool(kind) and has_cue(query, sentence.kind, text)
-            relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue
+            weight = CUE_WEIGHTS["labelled row"] if cue and asks_for_row(query, sentence.kind, text) else cue_weight
+            relevance = cosine + OVERLAP_WEIGHT * overlap + weight * cue
             # Focus is relative to the passage, so it ranks sentences within it, never passages.
-            score = cosine + cue_weight * cue + FOCUS_WEIGHT * focus - ECHO_WEIGHT * overlap
+            score = cosine + weight * cue + FOCUS_WEIGHT * focus - ECHO_WEIGHT * overlap
             sentences.append(SentenceScore(sentence, score, relevance, cosine, overlap, focus, cue))
         sentences.sort(key=lambda s: -s.score)
         scored.append(sentences)

@@ -276,7 +276,8 @@ def _ends_paragraph(lines: list[Line], index: int) -> bool:
     return display_width(lines[index].text) < _line_width_limit(lines, index) - 4
 
 
-def _is_table_row(line: str) -> bool:
+def is_table_row(line: str) -> bool:
+    """Whether a line is a row of figures ("2021 74652 -0.55% 299.12"): half its cells or more are numbers."""
     tokens = line.split()
     numeric = [t for t in tokens if re.fullmatch(r"[-+]?[\d.,]+%?|\\|/|-|—", t)]
     return len(tokens) >= 3 and len(numeric) / len(tokens) >= 0.5
@@ -314,7 +315,7 @@ def layout_units(lines: list[Line], lang: str) -> tuple[list[Unit], list[Unit]]:
                 units.append(table)
                 table = None
                 continue
-            prose = display_width(text) > 0.7 * page_width[line.page] and not _is_table_row(text)
+            prose = display_width(text) > 0.7 * page_width[line.page] and not is_table_row(text)
             if not prose and heading_kind(text) is None:
                 table.lines.append(line)
                 continue
@@ -566,8 +567,8 @@ class _TextBuilder:
 
     def _add_table(self, unit: Unit) -> None:
         caption, *rest = unit.lines
-        header = [line.text for line in rest if not _is_table_row(line.text) and not TABLE_SOURCE.match(line.text)]
-        rows = [line.text for line in rest if _is_table_row(line.text) or TABLE_SOURCE.match(line.text)]
+        header = [line.text for line in rest if not is_table_row(line.text) and not TABLE_SOURCE.match(line.text)]
+        rows = [line.text for line in rest if is_table_row(line.text) or TABLE_SOURCE.match(line.text)]
         parts = [caption.text] + ([" ".join(header)] if header else []) + rows
         start, end = self._append("\n".join(parts))
         self._note_pages([caption], [0], start)

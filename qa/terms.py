@@ -37,7 +37,7 @@ COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
 COUNT_WORD = re.compile(r"哪?[几一二两三四五六七八九十]+[个种类项位名条点大层]?")
 STOPWORDS_EN = frozenset(STOPWORDS_EN_PLUS) | frozenset(
     "many much also would could may might must shall one ones did does whose what which according called "
-    "name named kind type used use".split()
+    "name named kind kinds type types used use".split()
 ) | frozenset(word for word in COUNT_WORDS if word.isascii())
 
 

@@ -23,6 +23,8 @@ def test_defining_sentences_open_with_their_term_and_a_copula():
     assert defined_term("数字投资鸿沟是指促进用于数字设备……的非均质分布现象。") == "数字投资鸿沟"
     assert defined_term("显微镜学（Microscopy）是使用显微镜观察物体的一个技术领域。") == "显微镜学"
     assert defined_term("The digital divide refers to unequal access to technology.") == "digital divide"
+    # A quoted term may follow a short modifier: the term is what the quotes hold.
+    assert defined_term("城乡“逆差序智治”意指在共同富裕理念的指引下……") == "逆差序智治"
     assert defined_term("据估计，该市人口为853,382人。") is None
 
 

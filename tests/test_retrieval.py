@@ -50,6 +50,16 @@ def test_bridge_carries_english_words_to_chinese_and_back():
     assert "digit" in english or "numer" in english
 
 
+def test_bridge_looks_up_irregular_forms_by_their_lemma_and_months_by_number():
+    bridge = Bridge.default()
+    known = {"消费", "支出", "使用", "10", "12"}.__contains__
+    # Snowball leaves "spent" and "made" as they are; CC-CEDICT glosses "spend" and "make".
+    assert {"消费", "支出"} & set(bridge.chinese_terms("How much was spent?", known))
+    assert "使用" in bridge.chinese_terms("What was made?", known)
+    # Chinese writes months as numbers: "10 月".
+    assert bridge.chinese_terms("What happened in October?", known) == {"10": 0.5}
+
+
 def test_a_bilingual_paper_translates_its_own_keywords_and_title(seed_document):
     pairs = parallel_terms(seed_document)
     assert ("Digital Potential Difference", "数字势差") in pairs
