@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.evidence import SentenceScore
+from qa.reading import is_table_row
 from qa.references import reference
 from qa.retrieval import Hit, Retriever
 from qa.support import Support, assess, unmatched_terms
@@ -91,7 +92,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
     # Best first: citation [1] is the sentence that answers most directly.
-    chosen = choose_sentences(hits[:PASSAGES_READ], words_needed=query.kind in NEEDS_WORDS)
+    chosen = choose_sentences(hits[:PASSAGES_READ], query.kind)
     citations = []
     parts = []
     for n, (hit, scored, (start, end)) in enumerate(chosen, start=1):
@@ -104,15 +105,15 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
 
-def choose_sentences(hits: list[Hit], words_needed: bool = False) -> list[tuple[Hit, SentenceScore, tuple[int, int]]]:
-    """The best sentences of the top passages, the top passage's best first, no sentence quoted
-    twice; each with the span its quote covers (`quote_span`). With `words_needed`, no sentence
-    without a word (a table row of figures)."""
+def choose_sentences(hits: list[Hit], kind: str | None = None) -> list[tuple[Hit, SentenceScore, tuple[int, int]]]:
+    """The best sentences of the top passages that can answer a question of this kind
+    (`can_answer`), the top passage's best first, no sentence quoted twice; each with the span
+    its quote covers (`quote_span`)."""
     candidates = [
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
         for scored in hit.sentences
-        if not words_needed or WORD.search(hit.chunk.text_of(scored.sentence))
+        if can_answer(kind, scored.sentence, hit.chunk.text_of(scored.sentence))
     ]
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
@@ -133,6 +134,15 @@ def choose_sentences(hits: list[Hit], words_needed: bool = False) -> list[tuple[
         if len(chosen) == ANSWER_SENTENCES:
             break
     return chosen
+
+
+def can_answer(kind: str | None, sentence: Sentence, text: str) -> bool:
+    """Whether a sentence can answer a question of this kind (`qa.evidence.answer_kind`). It still
+    ranks its passage: a table's header says what the table is about."""
+    if kind in NEEDS_WORDS and not WORD.search(text):
+        return False
+    # A table's caption, column header and source note name figures but give none.
+    return not (kind == "number" and sentence.kind == "table" and not is_table_row(text))
 
 
 def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:

@@ -210,11 +210,8 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
     for passage in passages:
         chunk = passage.chunk
         cosines = passage.vectors @ query.vector
-        # A table's caption, column header and source note name figures but give none: a number is
-        # quoted from its rows.
         quotable = [(sentence, float(cosine)) for sentence, cosine in zip(chunk.sentences, cosines)
-                    if sentence.kind not in unquotable
-                    and not (kind == "number" and sentence.kind == "table" and not is_table_row(chunk.text_of(sentence)))]
+                    if sentence.kind not in unquotable]
         texts = [chunk.text_of(s) for s, _ in quotable]
         present = [terms_of(text) for text in texts]
         focused = focus_weights(weights, present, terms_of(passage.subject))
@@ -224,10 +221,11 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
             cue = bool(kind) and has_cue(query, sentence.kind, text)
-            weight = CUE_WEIGHTS["labelled row"] if cue and asks_for_row(query, sentence.kind, text) else cue_weight
-            relevance = cosine + OVERLAP_WEIGHT * overlap + weight * cue
-            # Focus is relative to the passage, so it ranks sentences within it, never passages.
-            score = cosine + weight * cue + FOCUS_WEIGHT * focus - ECHO_WEIGHT * overlap
+            relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue
+            # Focus is relative to the passage, so it ranks sentences within it, never passages; so
+            # does a row's label, which any question naming a year would match in any table.
+            row = CUE_WEIGHTS["labelled row"] - cue_weight if cue and asks_for_row(query, sentence.kind, text) else 0.0
+            score = cosine + cue_weight * cue + row + FOCUS_WEIGHT * focus - ECHO_WEIGHT * overlap
             sentences.append(SentenceScore(sentence, score, relevance, cosine, overlap, focus, cue))
         sentences.sort(key=lambda s: -s.score)
         scored.append(sentences)
