@@ -86,6 +86,7 @@ def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     unmatched = unmatched_terms(query.text, query.lang, retriever.index.lexical, retriever.bridge or Bridge.default())
     # Only the hybrid ranking has a calibrated scale on which a passage can be said to stand out.
     top = hits[0].score if retriever.method == "hybrid" else None
+    # A where-do-the-authors-work question is answered outright by an affiliation line among its passages.
     stated = query.kind == "affiliation" and any(s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
     support = assess(query.lang, best_cosine, query.coverage, unmatched, top, stated)
     if not support.answerable:

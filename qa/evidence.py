@@ -223,9 +223,10 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
             cue = bool(kind) and has_cue(query, sentence.kind, text)
             relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue
             # Focus is relative to the passage, so it ranks sentences within it, never passages; so
-            # does a row's label, which any question naming a year would match in any table.
-            row = CUE_WEIGHTS["labelled row"] - cue_weight if cue and asks_for_row(query, sentence.kind, text) else 0.0
-            score = cosine + cue_weight * cue + row + FOCUS_WEIGHT * focus - ECHO_WEIGHT * overlap
+            # does a row's label, which any question naming a year would match in some table.
+            labelled = cue and asks_for_row(query, sentence.kind, text)
+            score = (cosine + (CUE_WEIGHTS["labelled row"] if labelled else cue_weight) * cue
+                     + FOCUS_WEIGHT * focus - ECHO_WEIGHT * overlap)
             sentences.append(SentenceScore(sentence, score, relevance, cosine, overlap, focus, cue))
         sentences.sort(key=lambda s: -s.score)
         scored.append(sentences)

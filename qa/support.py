@@ -2,7 +2,7 @@
 
 No single score separates answerable questions from questions the documents do not cover:
 on the seed paper, off-corpus Chinese questions reach best-chunk cosines of 0.90 while
-answerable ones start at 0.86. Three signals together do:
+answerable ones start at 0.86. These signals together do:
 
 - `support`: the best sentence's cosine with the question plus 0.1 × the IDF-weighted share
   of the question's own terms the corpus holds;
