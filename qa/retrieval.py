@@ -3,7 +3,9 @@
 Scores of all chunks are computed for every query (exact search; an index of this tool's
 size is a few thousand chunks):
 
-- dense: cosine of the e5 query vector with each chunk, less the chunk's pull on questions in
+- dense: cosine of the e5 query vector with each chunk (for a question in the language most
+  of the corpus is not in, whose words the dictionary carries nearly all, the vector has its
+  translation's added: see `_with_translation`), less the chunk's pull on questions in
   another language (its mean cosine with unrelated probe questions: keyword lists and
   footnotes are close to any English question about a Chinese paper), then standardized per
   chunk language (z-scores within each language's chunks), because multilingual encoders
@@ -41,11 +43,13 @@ from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, ci
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.reading import language_of
-from qa.terms import tokenize
+from qa.terms import chinese_words, english_words, tokenize
 
 METHODS = ("hybrid", "dense", "lexical", "rrf")
 LEXICAL_WEIGHT = 0.5
 BRIDGE_WEIGHT = 0.3
+TRANSLATION_WEIGHT = 0.25  # of a question's dictionary translation in its vector (see `_with_translation`)
+MIN_TRANSLATED = 0.8  # share of the question's words the bridge must carry for that
 RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
 SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranking
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -162,7 +166,24 @@ class Retriever:
         # bridged words only text in the other language.
         share = self.language_share.get(lang, 0.0)
         bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
+        if bridged and share < 0.5:
+            vector = self._with_translation(vector, text, lang, bridged)
         return Query(text, lang, vector, terms, bridged, coverage, bridge_weight, kind, asked)
+
+    def _with_translation(self, vector: np.ndarray, text: str, lang: str, bridged: dict[str, float]) -> np.ndarray:
+        """A question's vector with its dictionary translation's added, when the bridge carries
+        nearly all its words: e5 matches Chinese terms to Chinese text better than an English
+        sentence. A question naming what the dictionary cannot carry (XQuAD's names) keeps its
+        own vector, which holds them."""
+        known = self.index.lexical.__contains__
+        translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
+        words = english_words(text) if lang == "en" else chinese_words(text)
+        carried = sum(bool(translate(word, known)) for word in words)
+        translation = " ".join(t for t, w in sorted(bridged.items(), key=lambda item: -item[1]) if w >= 0.5)
+        if not words or carried / len(words) < MIN_TRANSLATED or not translation:
+            return vector
+        mixed = vector + TRANSLATION_WEIGHT * self.embedder.embed_queries([translation])[0]
+        return mixed / np.linalg.norm(mixed)
 
     # ------------------------------------------------------------ ranking
 
