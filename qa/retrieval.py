@@ -179,6 +179,7 @@ class Retriever:
         translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
         words = english_words(text) if lang == "en" else chinese_words(text)
         carried = sum(bool(translate(word, known)) for word in words)
+        # The dictionary's first two readings of each word, the likeliest first.
         translation = " ".join(t for t, w in sorted(bridged.items(), key=lambda item: -item[1]) if w >= 0.5)
         if not words or carried / len(words) < MIN_TRANSLATED or not translation:
             return vector

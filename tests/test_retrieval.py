@@ -196,4 +196,3 @@ def test_a_question_the_dictionary_carries_is_also_searched_by_its_translation(s
     # so does a question in the language most of the corpus is in.
     for own in ("How does Shakespeare describe Hamlet's talents?", "数字福利鸿沟是如何产生的？"):
         assert np.allclose(retriever.query(own).vector, embedder.embed_queries([own])[0]), own
-
