@@ -181,6 +181,15 @@ class Bridge:
         # spans orders of magnitude).
         return [(word, 1.0 / (rank + 1)) for rank, word in enumerate(chosen)]
 
+    def translate(self, question: str, lang: str, known: Callable[[str], bool]) -> dict[str, float]:
+        """Search terms in the other language for a question in `lang`, weighted; only `known` terms."""
+        return self.chinese_terms(question, known) if lang == "en" else self.english_terms(question, known)
+
+    def carried_share(self, question: str, lang: str, known: Callable[[str], bool]) -> float:
+        """The share of a question's words that the bridge carries into terms the corpus holds."""
+        words = english_words(question) if lang == "en" else chinese_words(question)
+        return sum(bool(self.translate(word, lang, known)) for word in words) / len(words) if words else 0.0
+
     def english_terms(self, question: str, known: Callable[[str], bool]) -> dict[str, float]:
         """English search terms (stems) for the Chinese words of `question`, weighted; only `known` terms."""
         terms: dict[str, float] = {}

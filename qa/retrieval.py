@@ -5,7 +5,7 @@ size is a few thousand chunks):
 
 - dense: cosine of the e5 query vector with each chunk (for a question in the language most
   of the corpus is not in, whose words the dictionary carries nearly all, the vector has its
-  translation's added: see `_with_translation`), less the chunk's pull on questions in
+  translation's added: see `_translation`), less the chunk's pull on questions in
   another language (its mean cosine with unrelated probe questions: keyword lists and
   footnotes are close to any English question about a Chinese paper), then standardized per
   chunk language (z-scores within each language's chunks), because multilingual encoders
@@ -43,12 +43,12 @@ from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, ci
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.reading import language_of
-from qa.terms import chinese_words, english_words, tokenize
+from qa.terms import tokenize
 
 METHODS = ("hybrid", "dense", "lexical", "rrf")
 LEXICAL_WEIGHT = 0.5
 BRIDGE_WEIGHT = 0.3
-TRANSLATION_WEIGHT = 0.25  # of a question's dictionary translation in its vector (see `_with_translation`)
+TRANSLATION_WEIGHT = 0.25  # of a question's dictionary translation in its vector (see `_translation`)
 MIN_TRANSLATED = 0.8  # share of the question's words the bridge must carry for that
 RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
 SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranking
@@ -151,40 +151,38 @@ class Retriever:
         kind = answer_kind(text)
         asked: dict[str, float] = {}
         if self.bridge is not None:
-            translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
-            bridged = {t: w for t, w in translate(text, lexical.__contains__).items() if t not in terms}
+            known = lexical.__contains__
+            bridged = {t: w for t, w in self.bridge.translate(text, lang, known).items() if t not in terms}
             if kind == "definition" and (term := asked_term(text)):
                 asked = {t: lexical.idf(t) if t in lexical else 0.0 for t in term_words(term)}
-                asked |= {t: w * lexical.idf(t) for t, w in translate(term, lexical.__contains__).items()}
+                asked |= {t: w * lexical.idf(t) for t, w in self.bridge.translate(term, lang, known).items()}
         # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
         unseen = lexical.idf_of_unseen()
         total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
         coverage = sum(lexical.idf(t) for t in terms if t in lexical) / total if total else 0.0
-        vector = self.embedder.embed_queries([text])[0]
         # The question's own words can only match text in its language (in a Chinese paper with an
         # English abstract every word of an English question "occurs", but only in the abstract);
         # bridged words only text in the other language.
         share = self.language_share.get(lang, 0.0)
         bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
-        if bridged and share < 0.5:
-            vector = self._with_translation(vector, text, lang, bridged)
+        translation = self._translation(text, lang, bridged) if bridged and share < 0.5 else ""
+        # One call of the model for both.
+        vectors = self.embedder.embed_queries([text, translation] if translation else [text])
+        vector = vectors[0]
+        if translation:
+            vector = vector + TRANSLATION_WEIGHT * vectors[1]
+            vector /= np.linalg.norm(vector)
         return Query(text, lang, vector, terms, bridged, coverage, bridge_weight, kind, asked)
 
-    def _with_translation(self, vector: np.ndarray, text: str, lang: str, bridged: dict[str, float]) -> np.ndarray:
-        """A question's vector with its dictionary translation's added, when the bridge carries
-        nearly all its words: e5 matches Chinese terms to Chinese text better than an English
-        sentence. A question naming what the dictionary cannot carry (XQuAD's names) keeps its
-        own vector, which holds them."""
-        known = self.index.lexical.__contains__
-        translate = self.bridge.chinese_terms if lang == "en" else self.bridge.english_terms
-        words = english_words(text) if lang == "en" else chinese_words(text)
-        carried = sum(bool(translate(word, known)) for word in words)
+    def _translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
+        """A question's dictionary translation, whose vector is added to the question's, when the
+        bridge carries nearly all its words: e5 matches Chinese terms to Chinese text better than an
+        English sentence. A question naming what the dictionary cannot carry (XQuAD's names) keeps
+        its own vector, which holds them: its translation is ""."""
+        if self.bridge.carried_share(text, lang, self.index.lexical.__contains__) < MIN_TRANSLATED:
+            return ""
         # The dictionary's first two readings of each word, the likeliest first.
-        translation = " ".join(t for t, w in sorted(bridged.items(), key=lambda item: -item[1]) if w >= 0.5)
-        if not words or carried / len(words) < MIN_TRANSLATED or not translation:
-            return vector
-        mixed = vector + TRANSLATION_WEIGHT * self.embedder.embed_queries([translation])[0]
-        return mixed / np.linalg.norm(mixed)
+        return " ".join(t for t, w in sorted(bridged.items(), key=lambda item: -item[1]) if w >= 0.5)
 
     # ------------------------------------------------------------ ranking
 
