@@ -3,7 +3,8 @@
 Layout of `index/<name>/`: `manifest.json` (model identity, chunker version, a hash per
 source file), `documents.json`, `chunks.jsonl`, `chunks.faiss` (inner product on
 normalized vectors: exact cosine search), `sentences.npy` (one vector per sentence of
-every chunk, in chunk order) and `lexical/` (BM25 over the chunks' search terms, rebuilt
+every chunk, in chunk order), `answers.npy` (the same sentences by the answer encoder, see
+`qa.embedding.AnswerEncoder`) and `lexical/` (BM25 over the chunks' search terms, rebuilt
 whole on every update since it costs a second where embedding costs minutes). Builds are
 written beside the target and swapped in.
 """
@@ -27,10 +28,11 @@ from tqdm import tqdm
 
 from qa.chunking import CHUNKER_VERSION, Chunk, Sentence, chunk_document
 from qa.document import Document, document_from_dict, document_to_dict
+from qa.embedding import AnswerEncoder
 from qa.lexical import LexicalIndex
 from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError, read_document
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Front-matter lines say what they are, so "who are the authors?" finds the line of names.
 ROLE_LABELS = {"title": {"zh": "题名", "en": "Title"}, "authors": {"zh": "作者", "en": "Authors"},
                "affiliation": {"zh": "作者单位", "en": "Affiliation"}}
@@ -83,12 +85,14 @@ def _with_role(text: str, kind: str, lang: str) -> str:
 
 class Index:
     def __init__(self, manifest: dict, documents: dict[str, Document], chunks: list[Chunk],
-                 chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, lexical: LexicalIndex | None = None):
+                 chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, answer_vectors: np.ndarray,
+                 lexical: LexicalIndex | None = None):
         self.manifest = manifest
         self.documents = documents
         self.chunks = chunks
         self.chunk_vectors = chunk_vectors
         self.sentence_vectors = sentence_vectors
+        self.answer_vectors = answer_vectors
         counts = [len(chunk.sentences) for chunk in chunks]
         self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
         self.faiss = faiss.IndexFlatIP(chunk_vectors.shape[1])
@@ -115,6 +119,9 @@ class Index:
     def sentence_vectors_of(self, position: int) -> np.ndarray:
         return self.sentence_vectors[self.sentence_offsets[position] : self.sentence_offsets[position + 1]]
 
+    def answer_vectors_of(self, position: int) -> np.ndarray:
+        return self.answer_vectors[self.sentence_offsets[position] : self.sentence_offsets[position + 1]]
+
     def check_compatible(self, identity: dict) -> None:
         built = self.manifest["model"]
         if built["fingerprint"] != identity["fingerprint"] or built["name"] != identity["name"]:
@@ -127,6 +134,11 @@ class Index:
             raise IndexMismatch(
                 f"this index was built by chunker version {self.manifest['chunker']['version']}, "
                 f"this program uses {CHUNKER_VERSION}: rebuild it with `python -m qa index`"
+            )
+        if self.manifest["answer_encoder"] != AnswerEncoder.identity():
+            raise IndexMismatch(
+                f"this index was built with answer encoder {self.manifest['answer_encoder']}, "
+                f"this program uses {AnswerEncoder.identity()}: rebuild it with `python -m qa index`"
             )
 
     # ------------------------------------------------------------ persistence
@@ -144,6 +156,7 @@ class Index:
                     handle.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
             faiss.write_index(self.faiss, str(staging / "chunks.faiss"))
             np.save(staging / "sentences.npy", self.sentence_vectors)
+            np.save(staging / "answers.npy", self.answer_vectors)
             self.lexical.save(staging / "lexical")
             # The manifest goes last: a folder without it is never taken for an index.
             (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2))
@@ -169,10 +182,11 @@ class Index:
             store = faiss.read_index(str(folder / "chunks.faiss"))
             vectors = store.reconstruct_n(0, store.ntotal) if store.ntotal else np.zeros((0, store.d), np.float32)
             sentences = np.load(folder / "sentences.npy")
+            answers = np.load(folder / "answers.npy")
             lexical = LexicalIndex.load(folder / "lexical")
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexLoadError(f"{folder}: damaged index ({exc}); rebuild it with `python -m qa index`") from exc
-        return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences, lexical)
+        return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences, answers, lexical)
 
 
 def _chunk_from_dict(data: dict) -> Chunk:
@@ -221,7 +235,7 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
     for position, chunk in enumerate(previous.chunks if previous else []):
         previous_positions.setdefault(chunk.doc_id, []).append(position)
     documents: dict[str, Document] = {}
-    kept: list[tuple[Chunk, np.ndarray, np.ndarray]] = []
+    kept: list[tuple[Chunk, np.ndarray, np.ndarray, np.ndarray]] = []  # chunk, its vector, its sentences' e5 and answer vectors
     fresh_chunks: list[Chunk] = []
     files: dict[str, dict] = {}
     paths = source_files(seeds)
@@ -233,7 +247,8 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
             documents[old["doc_id"]] = previous.documents[old["doc_id"]]
             for position in previous_positions[old["doc_id"]]:
                 chunk = previous.chunks[position]
-                kept.append((chunk, previous.chunk_vectors[position], previous.sentence_vectors_of(position)))
+                kept.append((chunk, previous.chunk_vectors[position], previous.sentence_vectors_of(position),
+                             previous.answer_vectors_of(position)))
             files[source] = old
             report.unchanged.append(source)
             continue
@@ -248,19 +263,22 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         files[source] = {"sha256": digest, "doc_id": document.doc_id, "chunks": len(chunks)}
         (report.updated if old else report.added).append(source)
     report.removed = sorted(set(old_files) - set(files) - set(report.errors))
-    chunk_vectors, sentence_vectors = _embed(fresh_chunks, embedder, progress)
-    chunks = [chunk for chunk, _, _ in kept] + fresh_chunks
-    all_chunk_vectors = np.vstack([v[None, :] for _, v, _ in kept] + [chunk_vectors]) if chunks else chunk_vectors
-    all_sentence_vectors = np.vstack([s for _, _, s in kept] + [sentence_vectors])
+    chunk_vectors, sentence_vectors, answer_vectors = _embed(fresh_chunks, embedder, progress)
+    chunks = [chunk for chunk, *_ in kept] + fresh_chunks
+    all_chunk_vectors = np.vstack([v[None, :] for _, v, _, _ in kept] + [chunk_vectors]) if chunks else chunk_vectors
+    all_sentence_vectors = np.vstack([s for _, _, s, _ in kept] + [sentence_vectors])
+    all_answer_vectors = np.vstack([a for *_, a in kept] + [answer_vectors])
     manifest = {
         "format": FORMAT_VERSION,
         "model": embedder.identity,
+        "answer_encoder": AnswerEncoder.identity(),
         "chunker": {"version": CHUNKER_VERSION, "chunk_chars": chunk_chars},
         "files": files,
         "errors": report.errors,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    index = Index(manifest, documents, chunks, all_chunk_vectors.astype(np.float32), all_sentence_vectors.astype(np.float32))
+    index = Index(manifest, documents, chunks, all_chunk_vectors.astype(np.float32),
+                  all_sentence_vectors.astype(np.float32), all_answer_vectors)
     if report.changed or previous is None or previous.manifest.get("errors") != report.errors:
         index.save(folder)
     report.chunks = len(chunks)
@@ -280,10 +298,12 @@ def _reusable(folder: Path, identity: dict, chunk_chars: int) -> Index | None:
     return index
 
 
-def _embed(chunks: list[Chunk], embedder, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+def _embed(chunks: list[Chunk], embedder, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The chunks' vectors, their sentences' vectors, and the sentences' answer-encoder vectors."""
     dimension = embedder.dimension
     if not chunks:
-        return np.zeros((0, dimension), np.float32), np.zeros((0, dimension), np.float32)
+        return (np.zeros((0, dimension), np.float32), np.zeros((0, dimension), np.float32),
+                np.zeros((0, AnswerEncoder.dimension), np.float32))
     if progress:
         print(f"embedding {len(chunks)} chunks", file=sys.stderr)
     chunk_vectors = embedder.embed_passages([passage_text(c) for c in chunks], progress=progress)
@@ -291,4 +311,6 @@ def _embed(chunks: list[Chunk], embedder, progress: bool) -> tuple[np.ndarray, n
     if progress:
         print(f"embedding {len(sentences)} sentences", file=sys.stderr)
     sentence_vectors = embedder.embed_passages(sentences, progress=progress)
-    return chunk_vectors, sentence_vectors
+    if progress:
+        print(f"reading {len(sentences)} sentences with the answer encoder", file=sys.stderr)
+    return chunk_vectors, sentence_vectors, AnswerEncoder.default().embed(sentences)

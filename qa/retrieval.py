@@ -38,7 +38,7 @@ import numpy as np
 from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk, join_chunks, split_paragraph_runs
 from qa.definitions import asked_term, defined_term, definition_weight, term_words
-from qa.embedding import Embedder
+from qa.embedding import AnswerEncoder, Embedder
 from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, cites_a_work, score_sentences
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
@@ -69,9 +69,12 @@ class Query:
     terms: dict[str, float]  # the question's own terms → count
     bridged: dict[str, float]  # terms in the other language → weight
     coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
+    share: float  # share of the corpus's chunks in the question's language
+    answer_vector: np.ndarray  # by the answer encoder (`qa.embedding.AnswerEncoder`)
     bridge_weight: float = 0.0  # how much bridged terms count: what the own terms leave, times the text they reach
     kind: str | None = None  # what it asks for (`qa.evidence.answer_kind`)
     asked: dict[str, float] = field(default_factory=dict)  # for "what is X?": X's terms, own and bridged → weight
+    translated: bool = False  # its vector holds its dictionary translation's (see `Retriever._translation`)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class Retriever:
         index.check_compatible(embedder.identity)
         self.index = index
         self.embedder = embedder
+        self.answer_encoder = AnswerEncoder.default()
         self.method = method
         self.bridge = None
         if method == "hybrid":
@@ -172,7 +176,9 @@ class Retriever:
         if translation:
             vector = vector + TRANSLATION_WEIGHT * vectors[1]
             vector /= np.linalg.norm(vector)
-        return Query(text, lang, vector, terms, bridged, coverage, bridge_weight, kind, asked)
+        answer_vector = self.answer_encoder.embed([text])[0]
+        return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
+                     bool(translation))
 
     def _translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
         """A question's dictionary translation, whose vector is added to the question's, when the
@@ -247,10 +253,12 @@ class Retriever:
         chunks = [self.index.chunks[position] for position in run]
         paragraph = join_chunks(self.index.documents[hit.chunk.doc_id], chunks)
         # The sentence two chunks overlap on is embedded in each; either copy will do.
-        vector_at = {sentence.start: vector for position, chunk in zip(run, chunks)
-                     for sentence, vector in zip(chunk.sentences, self.index.sentence_vectors_of(position))}
-        vectors = np.array([vector_at[sentence.start] for sentence in paragraph.sentences])
-        [sentences] = score_sentences(query, [Passage(paragraph, vectors, _subject(hit))], self.index.lexical)
+        vectors_at = {sentence.start: vectors for position, chunk in zip(run, chunks)
+                      for sentence, *vectors in zip(chunk.sentences, self.index.sentence_vectors_of(position),
+                                                    self.index.answer_vectors_of(position))}
+        vectors, answer_vectors = (np.array(column) for column in zip(*(vectors_at[s.start] for s in paragraph.sentences)))
+        passage = Passage(paragraph, vectors, answer_vectors, _subject(hit))
+        [sentences] = score_sentences(query, [passage], self.index.lexical)
         return replace(hit, chunk=paragraph, sentences=tuple(sentences))
 
     def scores(self, query: Query, cosine: np.ndarray) -> np.ndarray:
@@ -342,7 +350,8 @@ class Retriever:
 
     def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
         passages = [
-            Passage(hit.chunk, self.index.sentence_vectors_of(hit.position), _subject(hit))
+            Passage(hit.chunk, self.index.sentence_vectors_of(hit.position), self.index.answer_vectors_of(hit.position),
+                    _subject(hit))
             for hit in hits
         ]
         scored = score_sentences(query, passages, self.index.lexical)

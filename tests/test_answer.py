@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import qa.evidence
 from qa.answer import NO_EVIDENCE, ask, quote_span
 from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
@@ -168,3 +169,19 @@ def test_a_quote_takes_in_the_sentences_linked_to_it_by_a_pronoun_within_its_par
     next_page = chunk([1, 2, 2])
     assert quote_span(next_page, next_page.sentences[0]) == (0, 10)
     assert quote_span(next_page, next_page.sentences[1]) == (10, 24)
+
+
+def test_the_answer_encoder_chooses_the_sentence_that_answers(tmp_path, embedder, monkeypatch):
+    """XQuAD's article on Jacksonville: e5 and the question's words prefer the clause giving the
+    population, which calls the city "it"; the answer encoder's cosine picks the sentence naming it."""
+    articles = json.loads((SHARED_EVAL / "xquad_dev.en.json").read_text(encoding="utf-8"))["data"]
+    article = next(a for a in articles if a["title"] == "Jacksonville,_Florida")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "jacksonville.txt").write_text(
+        "\n\n".join(p["context"].strip() for p in article["paragraphs"]) + "\n", encoding="utf-8")
+    retriever = Retriever(build_index(tmp_path / "seeds", tmp_path / "index", embedder, progress=False)[0], embedder)
+    question = "Which Florida city has the biggest population?"
+    answer = "Jacksonville is the largest city by population in the U.S. state of Florida"
+    assert answer in ask(retriever, question).citations[0].quote
+    monkeypatch.setitem(qa.evidence.ANSWER_ENCODER_WEIGHT, "same", 0.0)
+    assert answer not in ask(retriever, question).citations[0].quote

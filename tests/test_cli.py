@@ -84,10 +84,11 @@ def test_every_chinese_dev_question_finds_its_evidence_in_the_top_five(seed_inde
         assert any(contains_evidence(hit.chunk.text, question.evidence) for hit in hits), question.q
 
 
-def test_citations_over_the_dev_questions_are_exact(seed_index, embedder):
+def test_citations_over_the_dev_questions_are_exact_and_the_first_on_the_right_page(seed_index, embedder):
     retriever = Retriever(seed_index, embedder)
     for question in load_questions(SHARED_EVAL / "seed_dev.jsonl"):
         answer = ask(retriever, question.q)
+        assert answer.citations[0].page == question.page, question.q
         for citation in answer.citations:
             document = seed_index.documents[citation.doc_id]
             assert document.text[citation.start : citation.end] == citation.quote

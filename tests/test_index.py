@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from qa.embedding import Embedder, ModelError
-from qa.index import Index, IndexMismatch, build_index
+from qa.embedding import AnswerEncoder, Embedder, ModelError
+from qa.index import Index, IndexMismatch, build_index, embedded_sentence_texts
 
 NOTE = "# Field notes\n\n## 1 Villages\n\nBroadband reached the village school in 2021. Teachers use it daily.\n"
 
@@ -28,6 +28,9 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embed
     assert "broken.txt" in report.errors and "binary" in report.errors["broken.txt"]
     assert [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide"] == seed_chunks
     assert any("fibre" in c.text for c in index.chunks)
+    # Kept and new sentences' answer-encoder vectors stay in sentence order.
+    texts = [text for chunk in index.chunks for text in embedded_sentence_texts(chunk)]
+    assert np.allclose(index.answer_vectors, AnswerEncoder.default().embed(texts), atol=1e-4)
 
     (seeds_copy / "notes.md").unlink()
     index, report = build_index(seeds_copy, folder, embedder, progress=False)
@@ -70,6 +73,16 @@ def test_changed_chunker_version_is_refused(seed_index, embedder, tmp_path):
     manifest["chunker"]["version"] = "0"
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatch, match="chunker"):
+        Index.load(tmp_path / "index").check_compatible(embedder.identity)
+
+
+def test_index_from_another_answer_encoder_is_refused(seed_index, embedder, tmp_path):
+    seed_index.save(tmp_path / "index")
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["answer_encoder"]["version"] = "0.0.1"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="answer encoder"):
         Index.load(tmp_path / "index").check_compatible(embedder.identity)
 
 

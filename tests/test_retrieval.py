@@ -190,9 +190,10 @@ def test_a_question_the_dictionary_carries_is_also_searched_by_its_translation(s
     retriever = Retriever(seed_index, embedder)
     question = "Why do highly skilled technical talents concentrate in cities?"
     query = retriever.query(question)
-    assert not np.allclose(query.vector, embedder.embed_queries([question])[0])
+    assert query.translated and not np.allclose(query.vector, embedder.embed_queries([question])[0])
     assert "优渥报酬条件的区域集中" in retriever.search(query, 1)[0].chunk.text
     # Names the dictionary cannot carry keep the question's own vector, which holds them;
     # so does a question in the language most of the corpus is in.
     for own in ("How does Shakespeare describe Hamlet's talents?", "数字福利鸿沟是如何产生的？"):
+        assert not retriever.query(own).translated, own
         assert np.allclose(retriever.query(own).vector, embedder.embed_queries([own])[0]), own
