@@ -228,13 +228,7 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
     for passage in passages:
         chunk = passage.chunk
         cosines = passage.vectors @ query.vector
-        same_language = chunk.lang == query.lang
-        # Across languages, a question whose translation e5 already reads needs no second opinion.
-        answer_weight = (ANSWER_ENCODER_WEIGHT["same"] if same_language
-                         else 0.0 if query.translated else ANSWER_ENCODER_WEIGHT["other"])
-        # Like e5, the answer encoder draws a question to text in its language, so it ranks passages
-        # only in the corpus's main language: elsewhere that text is a few hubs (a paper's English abstract).
-        answer_relevance = ANSWER_RELEVANCE_WEIGHT if same_language and query.share >= 0.5 else 0.0
+        answer_weight, answer_relevance = answer_encoder_weights(query, chunk.lang)
         answer_cosines = passage.answer_vectors @ query.answer_vector
         quotable = [(sentence, float(cosine), float(answer_cosine))
                     for sentence, cosine, answer_cosine in zip(chunk.sentences, cosines, answer_cosines)
@@ -258,6 +252,16 @@ def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex
         sentences.sort(key=lambda s: -s.score)
         scored.append(sentences)
     return scored
+
+
+def answer_encoder_weights(query: Query, lang: str) -> tuple[float, float]:
+    """What the answer encoder's cosine counts in the score and in the relevance of a sentence in `lang`."""
+    if lang != query.lang:
+        # A question whose translation e5 already reads needs no second opinion.
+        return (0.0 if query.translated else ANSWER_ENCODER_WEIGHT["other"]), 0.0
+    # Like e5, the answer encoder draws a question to text in its language, so it ranks passages
+    # only in the corpus's main language: elsewhere that text is a few hubs (a paper's English abstract).
+    return ANSWER_ENCODER_WEIGHT["same"], ANSWER_RELEVANCE_WEIGHT if query.language_share >= 0.5 else 0.0
 
 
 @lru_cache(maxsize=65536)

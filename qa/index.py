@@ -116,11 +116,9 @@ class Index:
         """The target chunk length the index was built with."""
         return self.manifest["chunker"]["chunk_chars"]
 
-    def sentence_vectors_of(self, position: int) -> np.ndarray:
-        return self.sentence_vectors[self.sentence_offsets[position] : self.sentence_offsets[position + 1]]
-
-    def answer_vectors_of(self, position: int) -> np.ndarray:
-        return self.answer_vectors[self.sentence_offsets[position] : self.sentence_offsets[position + 1]]
+    def sentence_rows(self, position: int) -> range:
+        """Where the sentences of the chunk at `position` are in `sentence_vectors` and `answer_vectors`."""
+        return range(self.sentence_offsets[position], self.sentence_offsets[position + 1])
 
     def check_compatible(self, identity: dict) -> None:
         built = self.manifest["model"]
@@ -235,7 +233,7 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
     for position, chunk in enumerate(previous.chunks if previous else []):
         previous_positions.setdefault(chunk.doc_id, []).append(position)
     documents: dict[str, Document] = {}
-    kept: list[tuple[Chunk, np.ndarray, np.ndarray, np.ndarray]] = []  # chunk, its vector, its sentences' e5 and answer vectors
+    kept: list[int] = []  # positions in the previous index of the chunks of unchanged files
     fresh_chunks: list[Chunk] = []
     files: dict[str, dict] = {}
     paths = source_files(seeds)
@@ -245,10 +243,7 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         old = old_files.get(source)
         if previous and old and old["sha256"] == digest:
             documents[old["doc_id"]] = previous.documents[old["doc_id"]]
-            for position in previous_positions[old["doc_id"]]:
-                chunk = previous.chunks[position]
-                kept.append((chunk, previous.chunk_vectors[position], previous.sentence_vectors_of(position),
-                             previous.answer_vectors_of(position)))
+            kept += previous_positions[old["doc_id"]]
             files[source] = old
             report.unchanged.append(source)
             continue
@@ -264,10 +259,13 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         (report.updated if old else report.added).append(source)
     report.removed = sorted(set(old_files) - set(files) - set(report.errors))
     chunk_vectors, sentence_vectors, answer_vectors = _embed(fresh_chunks, embedder, progress)
-    chunks = [chunk for chunk, *_ in kept] + fresh_chunks
-    all_chunk_vectors = np.vstack([v[None, :] for _, v, _, _ in kept] + [chunk_vectors]) if chunks else chunk_vectors
-    all_sentence_vectors = np.vstack([s for _, _, s, _ in kept] + [sentence_vectors])
-    all_answer_vectors = np.vstack([a for *_, a in kept] + [answer_vectors])
+    chunks = fresh_chunks
+    if kept:
+        rows = [row for position in kept for row in previous.sentence_rows(position)]
+        chunks = [previous.chunks[position] for position in kept] + fresh_chunks
+        chunk_vectors = np.vstack([previous.chunk_vectors[kept], chunk_vectors])
+        sentence_vectors = np.vstack([previous.sentence_vectors[rows], sentence_vectors])
+        answer_vectors = np.vstack([previous.answer_vectors[rows], answer_vectors])
     manifest = {
         "format": FORMAT_VERSION,
         "model": embedder.identity,
@@ -277,8 +275,8 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         "errors": report.errors,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    index = Index(manifest, documents, chunks, all_chunk_vectors.astype(np.float32),
-                  all_sentence_vectors.astype(np.float32), all_answer_vectors)
+    index = Index(manifest, documents, chunks, chunk_vectors.astype(np.float32), sentence_vectors.astype(np.float32),
+                  answer_vectors)
     if report.changed or previous is None or previous.manifest.get("errors") != report.errors:
         index.save(folder)
     report.chunks = len(chunks)

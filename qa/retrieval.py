@@ -30,6 +30,7 @@ returned joined, once, at the rank of their best chunk.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -69,7 +70,7 @@ class Query:
     terms: dict[str, float]  # the question's own terms → count
     bridged: dict[str, float]  # terms in the other language → weight
     coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
-    share: float  # share of the corpus's chunks in the question's language
+    language_share: float  # share of the corpus's chunks in the question's language
     answer_vector: np.ndarray  # by the answer encoder (`qa.embedding.AnswerEncoder`)
     bridge_weight: float = 0.0  # how much bridged terms count: what the own terms leave, times the text they reach
     kind: str | None = None  # what it asks for (`qa.evidence.answer_kind`)
@@ -253,11 +254,9 @@ class Retriever:
         chunks = [self.index.chunks[position] for position in run]
         paragraph = join_chunks(self.index.documents[hit.chunk.doc_id], chunks)
         # The sentence two chunks overlap on is embedded in each; either copy will do.
-        vectors_at = {sentence.start: vectors for position, chunk in zip(run, chunks)
-                      for sentence, *vectors in zip(chunk.sentences, self.index.sentence_vectors_of(position),
-                                                    self.index.answer_vectors_of(position))}
-        vectors, answer_vectors = (np.array(column) for column in zip(*(vectors_at[s.start] for s in paragraph.sentences)))
-        passage = Passage(paragraph, vectors, answer_vectors, _subject(hit))
+        row_at = {sentence.start: row for position, chunk in zip(run, chunks)
+                  for sentence, row in zip(chunk.sentences, self.index.sentence_rows(position))}
+        passage = self._passage(hit, paragraph, [row_at[sentence.start] for sentence in paragraph.sentences])
         [sentences] = score_sentences(query, [passage], self.index.lexical)
         return replace(hit, chunk=paragraph, sentences=tuple(sentences))
 
@@ -348,12 +347,12 @@ class Retriever:
                 means[group] = cosine[group].mean()
         return means
 
+    def _passage(self, hit: Hit, chunk: Chunk, rows: Sequence[int]) -> Passage:
+        """`chunk` (the hit's, or its whole paragraph) with the vectors of its sentences, at `rows` of the index."""
+        return Passage(chunk, self.index.sentence_vectors[rows], self.index.answer_vectors[rows], _subject(hit))
+
     def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
-        passages = [
-            Passage(hit.chunk, self.index.sentence_vectors_of(hit.position), self.index.answer_vectors_of(hit.position),
-                    _subject(hit))
-            for hit in hits
-        ]
+        passages = [self._passage(hit, hit.chunk, self.index.sentence_rows(hit.position)) for hit in hits]
         scored = score_sentences(query, passages, self.index.lexical)
         return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
 

@@ -56,33 +56,19 @@ def test_interrupted_build_leaves_the_old_index(tmp_path, seeds_copy, embedder, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "seeds"]  # no staging left
 
 
-def test_index_from_another_model_is_refused(seed_index, embedder, tmp_path):
+@pytest.mark.parametrize(("part", "field", "value", "message"), [
+    ("model", "fingerprint", "0" * 64, "rebuild it"),
+    ("chunker", "version", "0", "chunker"),
+    ("answer_encoder", "version", "0.0.1", "answer encoder"),
+])
+def test_index_from_another_model_chunker_or_answer_encoder_is_refused(seed_index, embedder, tmp_path,
+                                                                       part, field, value, message):
     seed_index.save(tmp_path / "index")
     manifest_path = tmp_path / "index" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["model"]["fingerprint"] = "0" * 64
+    manifest[part][field] = value
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatch, match="rebuild it"):
-        Index.load(tmp_path / "index").check_compatible(embedder.identity)
-
-
-def test_changed_chunker_version_is_refused(seed_index, embedder, tmp_path):
-    seed_index.save(tmp_path / "index")
-    manifest_path = tmp_path / "index" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["chunker"]["version"] = "0"
-    manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatch, match="chunker"):
-        Index.load(tmp_path / "index").check_compatible(embedder.identity)
-
-
-def test_index_from_another_answer_encoder_is_refused(seed_index, embedder, tmp_path):
-    seed_index.save(tmp_path / "index")
-    manifest_path = tmp_path / "index" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["answer_encoder"]["version"] = "0.0.1"
-    manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatch, match="answer encoder"):
+    with pytest.raises(IndexMismatch, match=message):
         Index.load(tmp_path / "index").check_compatible(embedder.identity)
 
 
