@@ -19,10 +19,17 @@ PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) count
 # A row of bare figures ("2021 74652 -0.55% 299.12") names no one and defines or lists nothing.
 NEEDS_WORDS = ("person", "affiliation", "definition", "list")
 WORD = re.compile(r"[^\W\d_]")
-# A sentence opening with one of these points back to the sentence before it (see `quote_span`);
-# one split off after a closing quote may open with a comma ("……晦暗。”，这被布鲁诺 • 拉图尔称为…").
-POINTS_BACK = re.compile(r"[，,\s]*(?:他们|她们|它们|他|她|它|其|该|此|这"
-                         r"|(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b)")
+# A sentence points back to the one before it (see `quote_span`) when it opens with a pronoun or
+# a demonstrative, perhaps after a short opening phrase ("As such, it made…", "如今，这被称为…"),
+# has "this", "these" or "those" among its first five words ("As part of this merger, …"), or
+# goes on in lower case after a semicolon ("with requirements for storage…"). One split off
+# after a closing quote may open with a comma ("……晦暗。”，这被布鲁诺 • 拉图尔称为…").
+POINTS_BACK = re.compile(r"""[，,\s]*(?:
+      (?:[^，。；！？]{1,8}，)?(?:他们|她们|它们|他|她|它|其|该|此|这)
+    | (?:[^,;.!?]{1,40},\s*)?(?i:he|she|it|they|his|her|its|their|this|these|those)\b
+    | (?:[\w'’-]+\s+){1,4}(?:this|these|those)\b
+    | [a-z]
+)""", re.VERBOSE)
 WHOLE_KINDS = ("keywords",)  # blocks quoted whole (see `quote_span`)
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 import qa.evidence
 from qa.answer import NO_EVIDENCE, ask, quote_span
 from qa.chunking import Chunk, Sentence
@@ -169,6 +171,26 @@ def test_a_quote_takes_in_the_sentences_linked_to_it_by_a_pronoun_within_its_par
     next_page = chunk([1, 2, 2])
     assert quote_span(next_page, next_page.sentences[0]) == (0, 10)
     assert quote_span(next_page, next_page.sentences[1]) == (10, 24)
+
+
+@pytest.mark.parametrize(("before", "after", "linked"), [
+    ("First the crew noticed an odor, which delayed the hatch.", "During this hold, a fire began.", True),
+    ("Luther's version quickly became popular.", "As such, it made a contribution to German.", True),
+    ("The dispensary is subject to pharmacy legislation;", "with requirements for storage.", True),
+    ("Bad air was thought to cause plague.", "Today, this is known as the Miasma theory.", True),
+    ("UPT proposed a merger with DuMont.", "As part of this merger, the network was renamed.", True),
+    ("空气质量不佳引起瘟疫成为最广泛接受的理论。", "如今，这被称为瘴气理论。", True),
+    ("Kublai ruled from Dadu.", "Chinese advisers such as Liu Bingzhong gave him counsel.", False),
+    ("Kublai ruled from Dadu.", "In 1271, the Yuan dynasty was founded.", False),
+    ("忽必烈定都大都。", "在美国南部大部分地区，许多白人学生移民到学院。", False),
+])
+def test_a_sentence_points_back_after_an_opening_phrase_or_as_a_clause_after_a_semicolon(before, after, linked):
+    text = f"{before} {after}"
+    first = Sentence(0, len(before), 1, "paragraph")
+    second = Sentence(len(before) + 1, len(text), 1, "paragraph")
+    chunk = Chunk("d#0000", "d", (), "en", 0, len(text), 1, 1, text, [first, second])
+    assert (quote_span(chunk, first) == (0, len(text))) is linked
+    assert (quote_span(chunk, second) == (0, len(text))) is linked
 
 
 def test_the_answer_encoder_chooses_the_sentence_that_answers(tmp_path, embedder, monkeypatch):
