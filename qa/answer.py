@@ -12,6 +12,7 @@ from qa.reading import is_table_row
 from qa.references import reference
 from qa.retrieval import Hit, Retriever
 from qa.support import Support, assess, unmatched_terms
+from qa.terms import tokenize
 
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 2
@@ -30,6 +31,9 @@ POINTS_BACK = re.compile(r"""[，,\s]*(?:
     | (?:[\w'’-]+\s+){1,4}(?:this|these|those)\b
     | [a-z]
 )""", re.VERBOSE)
+# So does one opening with "the" and a common noun the sentence before it names ("…his last
+# statement. The statement was in Latin"); a name ("The Doctor", "The Tran dynasty") stands alone.
+DEFINITE_OPENING = re.compile(r"\s*The ([a-z][\w'’-]*)")
 WHOLE_KINDS = ("keywords",)  # blocks quoted whole (see `quote_span`)
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 
@@ -178,7 +182,16 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
 
 def _continues(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:
     """Whether `sentence` opens by pointing back to `previous`, just before it in one paragraph and page."""
-    return POINTS_BACK.match(chunk.text_of(sentence)) is not None and _one_block(chunk, previous, sentence)
+    return _points_back(chunk.text_of(previous), chunk.text_of(sentence)) and _one_block(chunk, previous, sentence)
+
+
+def _points_back(previous: str, text: str) -> bool:
+    """Whether `text` opens with a pronoun or demonstrative (`POINTS_BACK`) or names again, after
+    "the", a thing `previous` names (`DEFINITE_OPENING`)."""
+    if POINTS_BACK.match(text):
+        return True
+    definite = DEFINITE_OPENING.match(text)
+    return definite is not None and not set(tokenize(definite.group(1))).isdisjoint(tokenize(previous))
 
 
 def _one_block(chunk: Chunk, previous: Sentence, sentence: Sentence) -> bool:

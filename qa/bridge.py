@@ -211,6 +211,17 @@ def lemmas(word: str) -> tuple[str, ...]:
     return tuple(form for form in forms if form != word)
 
 
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> tuple[str, ...]:
+    """Every form of an English word's lemmas other than itself: "sing" → sang, sung, singing, …;
+    "saw" → see, seen, …"""
+    lemma_forms = (word, *lemmas(word))
+    forms = dict.fromkeys([*lemma_forms, *(form for lemma in lemma_forms
+                                           for inflected in lemminflect.getAllInflections(lemma).values()
+                                           for form in inflected)])
+    return tuple(form for form in forms if form != word)
+
+
 def parallel_terms(document: Document) -> list[tuple[str, str]]:
     """(English, Chinese) terms a bilingual document translates itself: its keyword lists and the
     parts of its title ("X与Y" / "X and Y"), paired in order when both sides have as many items."""

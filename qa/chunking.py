@@ -9,16 +9,16 @@ from dataclasses import dataclass, field, replace
 from qa.document import Block, Document
 from qa.reading import is_cjk, language_of
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 # Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about
 # the ratio of their token counts, so an English chunk holds as much meaning as a Chinese one.
 LATIN_CHAR_WEIGHT = 0.4
 # Blocks that are never packed together with their neighbours.
 SOLO_KINDS = ("table", "footnote")
 SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
-# A full stop that ends an abbreviation or an initial ("M. Theo Kearney", "i.e. review", "St. Louis")
-# ends no sentence.
-ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|Gen|Col|Lt|Capt|Sgt|Rev|Gov|Sen|Rep|Hon"
+# A full stop that ends an abbreviation or an initial ("M. Theo Kearney", "i.e. review", "St. Louis",
+# "Brown v. Board of Education", "Y. p. orientalis", "Jones et al. 1998") ends no sentence.
+ABBREVIATION = re.compile(r"(?:\b[A-Za-z]|\bet al|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|Gen|Col|Lt|Capt|Sgt|Rev|Gov|Sen|Rep|Hon"
                           r"|No|Nos|Vol|Fig|Figs|Eq|pp|ca|cf|vs|approx|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)"
                           r"|\b(?:[a-zA-Z]\.){1,3}[a-zA-Z])\.$")
 OPENING_BRACKETS = {"（": "）", "(": ")", "“": "”", "「": "」", "『": "』", "《": "》"}

@@ -7,9 +7,9 @@ answerable ones start at 0.86. These signals together do:
 - `support`: the best sentence's cosine with the question plus 0.1 × the IDF-weighted share
   of the question's own terms the corpus holds;
 - `unmatched`: an English question's content words and numbers that occur nowhere in the
-  corpus, not even through the dictionary bridge. Names count only when the dictionary knows
-  them (Japan → 日本, Mount Everest → 珠穆朗玛峰): it cannot carry "Panthers" to 黑豹队, so a
-  name it does not know proves nothing;
+  corpus, in no form of their lemma (sing: sang, sung) and not even through the dictionary
+  bridge. Names count only when the dictionary knows them (Japan → 日本, Mount Everest →
+  珠穆朗玛峰): it cannot carry "Panthers" to 黑豹队, so a name it does not know proves nothing;
 - `top`: the fused score of the best passage, which says how clearly one passage stands out.
   A question naming something the corpus lacks is answered only when one does: with a
   dictionary gap ("game" is 赛事 in that article, not 比赛) the right passage still stands out,
@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.bridge import Bridge
+from qa.bridge import Bridge, word_forms
 from qa.lexical import LexicalIndex
 from qa.terms import english_words, numbers, stem
 
@@ -95,7 +95,9 @@ def unmatched_terms(question: str, lang: str, lexical: LexicalIndex, bridge: Bri
     for word in english_words(question):
         if word in SELF_REFERENCE or word in ANSWER_KIND_WORDS or word.isdigit():
             continue
-        found = known(stem(word)) or bool(bridge.chinese_terms(word, known))
+        # "sing" is in a text that says "sang", "saw" in one that says "seen".
+        found = (known(stem(word)) or any(known(stem(form)) for form in word_forms(word))
+                 or bool(bridge.chinese_terms(word, known)))
         if word in names:
             if not found and bridge.chinese_terms(word, lambda term: True):
                 missing_names.append(word)

@@ -10,11 +10,14 @@ import pytest
 
 import qa.evidence
 from qa.answer import NO_EVIDENCE, ask, quote_span
+from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
 from qa.index import build_index
+from qa.lexical import LexicalIndex
 from qa.references import apa, gb_t_7714
 from qa.retrieval import Retriever
+from qa.support import unmatched_terms
 from tests.conftest import SHARED_EVAL
 
 OFF_CORPUS = Path(__file__).parent / "data" / "off_corpus.jsonl"
@@ -63,6 +66,14 @@ def test_a_figure_asked_of_a_table_is_quoted_from_the_row_the_question_names(see
     for question, row in (("2019年农村就业人数是多少？", "2019 75447 "),
                           ("How many people were employed in information technology in 2020?", "2020 75064 ")):
         assert ask(retriever, question).citations[0].quote.startswith(row), question
+
+
+def test_a_word_the_documents_hold_in_another_form_is_not_missing_from_them():
+    lexical = LexicalIndex.build(["Lady Gaga sang the national anthem.", "It was seen by millions."])
+    bridge = Bridge.default()
+    assert unmatched_terms("What did Lady Gaga sing?", "en", lexical, bridge).words == []
+    assert unmatched_terms("Who saw the national anthem?", "en", lexical, bridge).words == []
+    assert unmatched_terms("What did Lady Gaga paint?", "en", lexical, bridge).words == ["paint"]
 
 
 def test_an_abstention_says_so_in_the_question_language_and_keeps_the_closest_passages(seed_index, embedder):
@@ -180,11 +191,15 @@ def test_a_quote_takes_in_the_sentences_linked_to_it_by_a_pronoun_within_its_par
     ("Bad air was thought to cause plague.", "Today, this is known as the Miasma theory.", True),
     ("UPT proposed a merger with DuMont.", "As part of this merger, the network was renamed.", True),
     ("空气质量不佳引起瘟疫成为最广泛接受的理论。", "如今，这被称为瘴气理论。", True),
+    ("Luther had written his last statement.", "The statement was in Latin.", True),
+    ("Plague occurred in Venice 22 times.", "The plague of 1576 killed 50,000.", True),
+    ("Kublai ruled from Dadu.", "The city grew.", False),
+    ("Kublai helped the Tran.", "The Tran dynasty fought the Mongols.", False),
     ("Kublai ruled from Dadu.", "Chinese advisers such as Liu Bingzhong gave him counsel.", False),
     ("Kublai ruled from Dadu.", "In 1271, the Yuan dynasty was founded.", False),
     ("忽必烈定都大都。", "在美国南部大部分地区，许多白人学生移民到学院。", False),
 ])
-def test_a_sentence_points_back_after_an_opening_phrase_or_as_a_clause_after_a_semicolon(before, after, linked):
+def test_a_sentence_points_back_after_an_opening_phrase_by_naming_a_thing_again_or_after_a_semicolon(before, after, linked):
     text = f"{before} {after}"
     first = Sentence(0, len(before), 1, "paragraph")
     second = Sentence(len(before) + 1, len(text), 1, "paragraph")

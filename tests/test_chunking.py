@@ -12,11 +12,13 @@ def test_sentence_split_keeps_numbers_and_closing_quotes():
 
 def test_sentence_split_passes_over_abbreviations_initials_and_open_brackets():
     text = ("Kearney Boulevard is named after millionaire M. Theo Kearney. It focuses on review (i.e. "
-            "services) in St. Louis and the U.S. Army came. 氨碱法（Solvay process；又称“索尔维制碱法”）是一种方法。"
+            "services) in St. Louis and the U.S. Army came. Brown v. Board of Education was cited by Jones "
+            "et al. 1998 on Y. p. orientalis. 氨碱法（Solvay process；又称“索尔维制碱法”）是一种方法。"
             "他说：“好。”然后呢？（未闭合；后面。")
     spans = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
     assert spans == ["Kearney Boulevard is named after millionaire M. Theo Kearney.",
                      "It focuses on review (i.e. services) in St. Louis and the U.S. Army came.",
+                     "Brown v. Board of Education was cited by Jones et al. 1998 on Y. p. orientalis.",
                      "氨碱法（Solvay process；又称“索尔维制碱法”）是一种方法。", "他说：“好。”", "然后呢？",
                      "（未闭合；", "后面。"]
 
