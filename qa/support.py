@@ -96,8 +96,7 @@ def unmatched_terms(question: str, lang: str, lexical: LexicalIndex, bridge: Bri
         if word in SELF_REFERENCE or word in ANSWER_KIND_WORDS or word.isdigit():
             continue
         # "sing" is in a text that says "sang", "saw" in one that says "seen".
-        found = (known(stem(word)) or any(known(stem(form)) for form in word_forms(word))
-                 or bool(bridge.chinese_terms(word, known)))
+        found = any(known(stem(form)) for form in (word, *word_forms(word))) or bool(bridge.chinese_terms(word, known))
         if word in names:
             if not found and bridge.chinese_terms(word, lambda term: True):
                 missing_names.append(word)
