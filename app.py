@@ -8,6 +8,7 @@ Offline and private: analytics off, system fonts, nothing loaded from other host
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -16,8 +17,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr  # noqa: E402
 
+from qa.cli import format_report  # noqa: E402
 from qa.config import Config  # noqa: E402
-from qa.reading import DocumentError  # noqa: E402
+from qa.index import TRASH, BuildReport, Index, IndexLoadError  # noqa: E402
+from qa.library import NameTaken  # noqa: E402
+from qa.reading import SUPPORTED_SUFFIXES  # noqa: E402
 from qa.render import CSS, answer_html, hits_html, library_html, references_text  # noqa: E402
 from qa.retrieval import search_payload  # noqa: E402
 from qa.service import QAService  # noqa: E402
@@ -34,37 +38,95 @@ THEME = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", 
                           font_mono=["ui-monospace", "monospace"])
 
 
+def user_errors(handler):
+    """Refusals (bad question, bad top_k, a file that cannot be added) reach the user as one
+    clear message, never as a traceback."""
+
+    @functools.wraps(handler)
+    def guarded(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except (ValueError, IndexLoadError, OSError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return guarded
+
+
 def build_ui(service: QAService) -> gr.Blocks:
+    @user_errors
     def ask_view(question: str):
-        if not question or not question.strip():
-            raise gr.Error("请输入问题 / Please type a question")
         answer = service.ask(question)
         return answer_html(answer), references_text(answer)
 
+    @user_errors
     def search_view(question: str):
-        if not question or not question.strip():
-            raise gr.Error("请输入检索词 / Please type a query")
         return hits_html(question, service.search(question))
 
-    def add_view(path: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
-        if not path:
-            raise gr.Error("Choose a file first")
-        progress(0, desc="indexing")
-        try:
-            report = service.add_document(Path(path))
-        except DocumentError as exc:
-            raise gr.Error(str(exc)) from exc
-        status = f"{Path(path).name}: indexed ({report.chunks} chunks in the index, {report.seconds:.1f} s)"
-        return status, library_html(service.documents())
+    def library_view():
+        return library_html(service.index()), gr.update(choices=service.doc_ids(), value=None)
 
+    def upload_view(paths: list[str] | None):
+        outcomes, taken = [], []
+        for path in paths or []:
+            name = Path(path).name
+            try:
+                report = service.add_document(Path(path))
+                outcomes.append(added_line(name, report, service.index()))
+            except NameTaken:
+                taken.append(path)
+                outcomes.append(f"⚠ {name}: 已在文献库中，点“替换”确认替换 / already in the library: click Replace to replace it")
+            except (ValueError, IndexLoadError, OSError) as exc:
+                outcomes.append(f"✗ {name}: 未添加 / not added — {exc}")
+        return ("\n\n".join(outcomes), *library_view(), taken, gr.update(visible=bool(taken)))
+
+    def replace_view(taken: list[str]):
+        outcomes = []
+        for path in taken or []:
+            name = Path(path).name
+            try:
+                outcomes.append(added_line(name, service.add_document(Path(path), replace=True), service.index(),
+                                           replaced=True))
+            except (ValueError, IndexLoadError, OSError) as exc:
+                outcomes.append(f"✗ {name}: 未替换，原文献保留 / not replaced, the old version stays — {exc}")
+        return ("\n\n".join(outcomes), *library_view(), [], gr.update(visible=False))
+
+    def delete_view(doc_id: str | None):
+        if not doc_id:
+            return "请先选择文献 / Choose a document first", gr.update(visible=False)
+        return f"删除 {doc_id}？再点“确认删除” / Delete {doc_id}? Click Confirm delete", gr.update(visible=True)
+
+    def confirm_delete_view(doc_id: str | None):
+        try:
+            service.remove_document(doc_id or "")
+            status = f"✓ 已删除 / removed {doc_id} (文件移至 / its file moved to seeds/{TRASH}/)"
+        except (ValueError, IndexLoadError, OSError) as exc:
+            status = f"✗ {exc}"
+        return status, *library_view(), gr.update(visible=False)
+
+    def reindex_view():
+        try:
+            report = service.refresh()
+        except (ValueError, IndexLoadError, OSError) as exc:
+            return f"✗ {exc}", *library_view()
+        lines = [f"✓ 索引已更新 / index updated: {len(report.added)} 新增 added, {len(report.updated)} 更新 updated, "
+                 f"{len(report.removed)} 移除 removed, {len(report.unchanged)} 未变 unchanged ({report.seconds:.1f} s)"]
+        lines += [f"✗ {source}: 跳过 / skipped — {message}" for source, message in report.errors.items()]
+        lines += [f"⚠ {source}: 保留上次索引的版本 / kept the last indexed version — {message}"
+                  for source, message in report.kept.items()]
+        return "\n\n".join(lines), *library_view()
+
+    @user_errors
     def ask_api(question: str, top_k: int = 5) -> dict:
         """The same object as `python -m qa ask --json`."""
         return service.ask(question, top_k).to_dict()
 
+    @user_errors
     def search_api(question: str, top_k: int = 5) -> dict:
         """The same object as `python -m qa search --json`."""
         return search_payload(question, service.search(question, top_k))
 
+    # Library changes take turns (the index lock serializes them anyway); questions never wait for them.
+    library_events = {"concurrency_id": "library", "concurrency_limit": 1, "api_visibility": "private"}
     with gr.Blocks(title="qa — 文献问答 / document QA", analytics_enabled=False) as ui:
         gr.Markdown("## 文献问答 · Document QA")
         with gr.Tabs():
@@ -84,14 +146,38 @@ def build_ui(service: QAService) -> gr.Blocks:
                 search_button.click(search_view, query, results, api_visibility="private")
                 query.submit(search_view, query, results, api_visibility="private")
             with gr.Tab("文献库 Library"):
-                library = gr.HTML(library_html(service.documents()), elem_id="library")
-                upload = gr.File(label="添加文献 / Add a document (.txt, .md)", file_types=[".txt", ".md"],
-                                 type="filepath", elem_id="upload")
-                status = gr.Markdown()
-                upload.upload(add_view, upload, [status, library], api_visibility="private")
+                suffixes = ", ".join(SUPPORTED_SUFFIXES)
+                upload = gr.File(label=f"添加文献 / Add documents ({suffixes}, ≤ {service.config.max_text_mb} MB)",
+                                 file_types=list(SUPPORTED_SUFFIXES), file_count="multiple", type="filepath",
+                                 elem_id="upload")
+                status = gr.Markdown(elem_id="library-status")
+                taken = gr.State([])
+                replace_button = gr.Button("替换 / Replace", visible=False, variant="stop", elem_id="replace-button")
+                with gr.Row():
+                    chosen = gr.Dropdown(label="文献 / Document", choices=[], elem_id="library-choice")
+                    delete_button = gr.Button("删除 / Delete", elem_id="delete-button")
+                    confirm_button = gr.Button("确认删除 / Confirm delete", visible=False, variant="stop",
+                                               elem_id="confirm-delete")
+                    reindex_button = gr.Button("重建索引 / Re-index", elem_id="reindex-button")
+                library = gr.HTML(elem_id="library")
+                listing = [library, chosen]
+                upload.upload(upload_view, upload, [status, *listing, taken, replace_button], **library_events)
+                replace_button.click(replace_view, taken, [status, *listing, taken, replace_button], **library_events)
+                delete_button.click(delete_view, chosen, [status, confirm_button], api_visibility="private")
+                confirm_button.click(confirm_delete_view, chosen, [status, *listing, confirm_button], **library_events)
+                reindex_button.click(reindex_view, None, [status, *listing], **library_events)
+        # Every page load shows the library as it is now, not as it was when the app started.
+        ui.load(library_view, None, listing, api_visibility="private")
         gr.api(ask_api, api_name="ask")
         gr.api(search_api, api_name="search")
     return ui
+
+
+def added_line(name: str, report: BuildReport, index: Index, replaced: bool = False) -> str:
+    """The outcome of one added file, with its own share of the index."""
+    entry = index.manifest["files"].get(name, {})
+    verb = "已替换 / replaced" if replaced else "已索引 / indexed"
+    return f"✓ {name}: {verb} ({entry.get('chunks', 0)} 段 / chunks, {report.seconds:.1f} s)"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,14 +186,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--index", type=Path, help="index folder (default index/default, env QA_INDEX)")
     parser.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
+    parser.add_argument("--auth", help="USER:PASS: ask for this login (env QA_AUTH); do this before serving beyond 127.0.0.1")
+    parser.add_argument("--workers", type=int, help="questions answered at once (default 4, env QA_WORKERS)")
     args = parser.parse_args(argv)
-    service = QAService(Config.from_env(index=args.index, seeds=args.seeds))
-    print(f"indexing {service.config.seeds} into {service.config.index}", file=sys.stderr)
+    config = Config.from_env(index=args.index, seeds=args.seeds, auth=args.auth, workers=args.workers)
+    if config.auth and ":" not in config.auth:
+        parser.error("--auth takes USER:PASS")
+    service = QAService(config)
+    print(f"indexing {config.seeds} into {config.index}", file=sys.stderr)
     report = service.refresh(progress=True)
-    print(f"index ready: {report.chunks} chunks ({len(report.added)} added, {len(report.updated)} updated, "
-          f"{len(report.unchanged)} unchanged)", file=sys.stderr)
-    build_ui(service).launch(server_name=args.host, server_port=args.port, share=False, theme=THEME, css=CSS,
-                             show_error=True)
+    print(format_report(report, config.index), file=sys.stderr)
+    ui = build_ui(service).queue(default_concurrency_limit=config.workers)
+    ui.launch(server_name=args.host, server_port=args.port, share=False, theme=THEME, css=CSS, show_error=True,
+              auth=tuple(config.auth.split(":", 1)) if config.auth else None,
+              max_file_size=int(config.max_text_mb * 1_000_000))
 
 
 if __name__ == "__main__":

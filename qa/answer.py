@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.evidence import SentenceScore
+from qa.questions import truncation_note
 from qa.reading import is_table_row
 from qa.references import reference
-from qa.retrieval import Hit, Retriever
+from qa.retrieval import Hit, Query, Retriever
 from qa.support import Support, assess, unmatched_terms
 from qa.terms import tokenize
 
@@ -75,6 +76,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     support: Support | None = None
+    notes: list[str] = field(default_factory=list)  # what the reader should know about how it was answered
 
     def to_dict(self) -> dict:
         return {
@@ -82,6 +84,7 @@ class Answer:
             "lang": self.lang,
             "answer": self.answer,
             "abstained": self.abstained,
+            "notes": self.notes,
             "support": self.support.to_dict() if self.support else None,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
@@ -91,6 +94,14 @@ class Answer:
 def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
     query = retriever.query(question)
     hits = retriever.search(query, top_k)
+    answer = _answer(retriever, query, hits)
+    note = truncation_note(query.truncated_from, len(query.text), query.lang)
+    if note:
+        answer.notes.append(note)
+    return answer
+
+
+def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     if not hits:
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
     best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)

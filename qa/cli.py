@@ -10,10 +10,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from qa.answer import Answer, ask
-from qa.config import Config
+from qa.config import MAX_TOP_K, Config, checked_top_k
 from qa.embedding import PRECISIONS, Embedder, ModelError, load_reranker
 from qa.evaluation import Scores, by_language, evaluate, load_questions
-from qa.index import BuildReport, Index, IndexLoadError, build_index
+from qa.index import TRASH, BuildReport, Index, IndexDamaged, IndexLoadError
+from qa.library import Library, entries
+from qa.questions import QuestionError
 from qa.retrieval import METHODS, Hit, Retriever, search_payload
 
 
@@ -27,7 +29,14 @@ def parser() -> argparse.ArgumentParser:
 
     top = argparse.ArgumentParser(prog="python -m qa", description="Offline bilingual search and QA over seeds/.")
     commands = top.add_subparsers(dest="command", required=True)
-    commands.add_parser("index", parents=[common], help="build or update the index")
+    commands.add_parser("index", parents=[common], help="build or update the index (repairs a damaged one)")
+    add = commands.add_parser("add", parents=[common], help="add a document to the library and index it")
+    add.add_argument("file", type=Path, help="a .txt or .md file; it is copied into the seeds folder")
+    add.add_argument("--replace", action="store_true", help="replace the document of the same name")
+    remove = commands.add_parser("remove", parents=[common], help="take a document out of the library")
+    remove.add_argument("doc_id", help="its doc_id or file name (see `list`); the file moves to seeds/.removed/")
+    listing = commands.add_parser("list", parents=[common], help="the documents in the index")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     ranking = argparse.ArgumentParser(add_help=False)
     ranking.add_argument("--method", choices=METHODS, help="ranking: hybrid (default) or a baseline (env QA_METHOD)")
     ranking.add_argument("--reranker", help="a sentence-transformers CrossEncoder name or folder (env QA_RERANKER)")
@@ -35,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, parents=[common, ranking], help=helptext)
         command.add_argument("question", nargs="?", help="the question (or use --queries)")
         command.add_argument("--queries", help="file with one question per line ('-' for stdin); prints JSON lines")
-        command.add_argument("--top-k", type=int, help="number of passages (default 5, env QA_TOP_K)")
+        command.add_argument("--top-k", type=top_k_argument, help=f"number of passages, 1–{MAX_TOP_K} (default 5, env QA_TOP_K)")
         command.add_argument("--json", action="store_true", help="print JSON")
     evaluation = commands.add_parser("eval", parents=[common, ranking], help="measure retrieval and answers on questions")
     evaluation.add_argument("questions", type=Path, help='JSON lines: {"id","q","evidence":[...],"page"?,"answer"?}')
@@ -44,28 +53,44 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def top_k_argument(value: str) -> int:
+    try:
+        return checked_top_k(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     corpus = getattr(args, "corpus", None)
-    config = Config.from_env(
-        index=args.index or (Path("index") / f"eval-{corpus.resolve().name}" if corpus else None),
-        model=args.model, seeds=corpus or args.seeds, top_k=getattr(args, "top_k", None),
-        method=getattr(args, "method", None), reranker=getattr(args, "reranker", None), precision=args.precision,
-    )
     try:
+        config = Config.from_env(
+            index=args.index or (Path("index") / f"eval-{corpus.resolve().name}" if corpus else None),
+            model=args.model, seeds=corpus or args.seeds, top_k=getattr(args, "top_k", None),
+            method=getattr(args, "method", None), reranker=getattr(args, "reranker", None), precision=args.precision,
+        )
         if args.command == "index":
             return run_index(config)
+        if args.command == "list":
+            return run_list(config, args.json)
+        if args.command in ("add", "remove"):
+            return run_change(config, args)
         if args.command == "eval":
             return run_eval(config, args.questions, args.details, rebuild=corpus is not None)
         questions = read_questions(args)
         retriever = open_retriever(config)
         for question in questions:
-            if args.command == "search":
-                hits = retriever.search(question, config.top_k)
-                emit(search_payload(question, hits), args, format_hits(question, hits))
-            else:
-                answer = ask(retriever, question, config.top_k)
-                emit(answer.to_dict(), args, format_answer(answer))
+            try:
+                if args.command == "search":
+                    hits = retriever.search(question, config.top_k)
+                    emit(search_payload(question, hits), args, format_hits(question, hits))
+                else:
+                    answer = ask(retriever, question, config.top_k)
+                    emit(answer.to_dict(), args, format_answer(answer))
+            except QuestionError as exc:
+                if not args.queries:
+                    raise
+                emit({"query": question, "error": str(exc)}, args, "")  # one bad line does not stop a batch
     except (ModelError, IndexLoadError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -82,11 +107,40 @@ def read_questions(args) -> list[str]:
     return [args.question]
 
 
+def library(config: Config) -> Library:
+    """The library of `config`; its model is loaded only once an index is built."""
+    return Library(config.seeds, config.index, lambda: Embedder.from_config(config), config.chunk_chars,
+                   config.max_text_mb)
+
+
 def run_index(config: Config) -> int:
-    embedder = Embedder.from_config(config)
-    _, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
+    _, report = library(config).refresh(progress=True)
     print(format_report(report, config.index))
     return 1 if report.errors and not report.chunks else 0
+
+
+def run_change(config: Config, args) -> int:
+    """`add` and `remove`: exit 0 with the change made, or a `LibraryError` (exit 2) with nothing changed."""
+    if args.command == "add":
+        _, report = library(config).add(args.file, replace=args.replace, progress=True)
+        verb = "replaced" if report.updated else "added"
+        print(f"{verb} {args.file.name}")
+    else:
+        _, report = library(config).remove(args.doc_id, progress=True)
+        print(f"removed {', '.join(report.removed)} (its file is in {config.seeds / TRASH})")
+    print(format_report(report, config.index))
+    return 0
+
+
+def run_list(config: Config, as_json: bool) -> int:
+    rows = entries(Index.load(config.index))
+    if as_json:
+        print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False))
+        return 0
+    for row in rows:
+        print(f"{row.doc_id}\t{row.format}\t{row.lang}\t{row.pages} p.\t{row.chunks} chunks\t{row.title}")
+    print(f"{len(rows)} documents in {config.index}")
+    return 0
 
 
 def run_eval(config: Config, questions_file: Path, details: Path | None, rebuild: bool) -> int:
@@ -116,13 +170,20 @@ def format_scores(table: dict[str, Scores]) -> str:
 def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
     """Load the index, building it first when it does not exist yet (or updating it, with `rebuild`)."""
     embedder = Embedder.from_config(config)
-    if rebuild or not (config.index / "manifest.json").exists():
+    index = None
+    if not rebuild and (config.index / "manifest.json").exists():
+        try:
+            index = Index.load(config.index)
+        except IndexDamaged as exc:
+            print(f"{exc.folder}: {exc.name} is damaged ({exc.problem}); rebuilding", file=sys.stderr)
+    elif not rebuild:
         print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
-        index, report = build_index(config.seeds, config.index, embedder, config.chunk_chars)
+    if index is None:
+        index, report = Library(config.seeds, config.index, embedder, config.chunk_chars,
+                                config.max_text_mb).refresh(progress=True)
         print(format_report(report, config.index), file=sys.stderr)
-    else:
-        index = Index.load(config.index)
-    return Retriever(index, embedder, config.method, reranker=load_reranker(config.reranker))
+    return Retriever(index, embedder, config.method, reranker=load_reranker(config.reranker),
+                     question_limit=config.max_question_chars)
 
 
 def emit(payload: dict, args, text: str) -> None:
@@ -135,8 +196,17 @@ def format_report(report: BuildReport, folder: Path) -> str:
         f"({len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)"
     ]
-    lines += [f"  skipped {source}: {message}" for source, message in report.errors.items()]
+    if report.repaired:
+        lines.insert(0, f"rebuilt the index: {report.repaired}")
+    lines += [f"  skipped {source}: {_reason(source, message)}" for source, message in report.errors.items()]
+    lines += [f"  kept the last indexed version of {source}: {_reason(source, message)}"
+              for source, message in report.kept.items()]
     return "\n".join(lines)
+
+
+def _reason(source: str, message: str) -> str:
+    """A reader's message without the file name it starts with (the line names the file)."""
+    return message.removeprefix(f"{source}: ")
 
 
 def format_location(doc_title: str, section: tuple[str, ...] | list[str], page: str) -> str:
@@ -158,10 +228,11 @@ def format_hits(question: str, hits: list[Hit]) -> str:
 
 
 def format_answer(answer: Answer) -> str:
+    notes = "".join(f"({note})\n" for note in answer.notes)
     if answer.abstained:
         closest = format_hits(answer.question, answer.hits[:3]) if answer.hits else ""
-        return f"{answer.answer}\n\n{closest}".rstrip()
-    out = [answer.answer, ""]
+        return f"{notes}{answer.answer}\n\n{closest}".rstrip()
+    out = [f"{notes}{answer.answer}", ""]
     for citation in answer.citations:
         out.append(f"[{citation.n}] {format_location(citation.doc_title, citation.section, f'p. {citation.page}')}")
         out.append(f"    “{citation.quote}”")

@@ -25,6 +25,10 @@ class Config:
     precision: str = "auto"  # embedding arithmetic: bfloat16 where the CPU has it natively (auto), float32, bfloat16
     method: str = "hybrid"  # hybrid (the product), or a baseline: dense, lexical, rrf
     reranker: str = ""  # optional sentence-transformers CrossEncoder name or folder
+    max_text_mb: int = 20  # a text file over this is refused before it is read
+    max_question_chars: int = 2000  # a longer question is cut here, with a note in the answer
+    workers: int = 4  # questions the app answers at once
+    auth: str = ""  # USER:PASS turns on the app's login (for anyone who serves it beyond 127.0.0.1)
 
     # Environment variable for each field.
     ENV = {
@@ -37,6 +41,10 @@ class Config:
         "method": "QA_METHOD",
         "reranker": "QA_RERANKER",
         "precision": "QA_PRECISION",
+        "max_text_mb": "QA_MAX_TEXT_MB",
+        "max_question_chars": "QA_MAX_QUESTION_CHARS",
+        "workers": "QA_WORKERS",
+        "auth": "QA_AUTH",
     }
 
     @classmethod
@@ -51,10 +59,33 @@ class Config:
         return replace(cls(), **{key: _coerce(cls, key, value) for key, value in values.items()})
 
 
+MAX_TOP_K = 50
+
+
+def checked_top_k(value) -> int:
+    """`top_k` as a whole number from 1 to MAX_TOP_K, else a ValueError that says so."""
+    number = None
+    if isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, int | str) and not isinstance(value, bool):
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            pass
+    if number is None or not 1 <= number <= MAX_TOP_K:
+        raise ValueError(f"top_k must be a whole number from 1 to {MAX_TOP_K} (got {value!r})")
+    return number
+
+
 def _coerce(cls, name: str, value):
     default = getattr(cls(), name)
     if isinstance(default, Path):
         return Path(value)
+    if name == "top_k":
+        return checked_top_k(value)
     if isinstance(default, int):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number (got {value!r})") from None
     return value

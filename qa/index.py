@@ -30,9 +30,10 @@ from qa.chunking import CHUNKER_VERSION, Chunk, Sentence, chunk_document
 from qa.document import Document, document_from_dict, document_to_dict
 from qa.embedding import AnswerEncoder
 from qa.lexical import LexicalIndex
-from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError, read_document
+from qa.locking import index_lock
+from qa.reading import SUPPORTED_SUFFIXES, DocumentError, check_size, printable_name, read_document, sidecar_of
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # Front-matter lines say what they are, so "who are the authors?" finds the line of names.
 ROLE_LABELS = {"title": {"zh": "题名", "en": "Title"}, "authors": {"zh": "作者", "en": "Authors"},
                "affiliation": {"zh": "作者单位", "en": "Affiliation"}}
@@ -46,13 +47,23 @@ class IndexMismatch(IndexLoadError):
     """An index built with another model, chunker or format."""
 
 
+class IndexDamaged(IndexLoadError):
+    """An index file that is missing, altered or inconsistent with the others."""
+
+    def __init__(self, folder: Path, name: str, problem: str):
+        self.folder, self.name, self.problem = folder, name, problem
+        super().__init__(f"{folder}: {name} is damaged ({problem}); rebuild it with `python -m qa index`")
+
+
 @dataclass
 class BuildReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # source → why it is not indexed
+    kept: dict[str, str] = field(default_factory=dict)  # source → why its last good version is still served
+    repaired: str | None = None  # what was damaged in the index this build replaced
     chunks: int = 0
     seconds: float = 0.0
 
@@ -142,6 +153,8 @@ class Index:
     # ------------------------------------------------------------ persistence
 
     def save(self, folder: Path) -> None:
+        """Write the index beside `folder` and swap it in; the manifest records each file's
+        SHA-256 and the row counts, so a damaged file is found when the index is loaded."""
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
@@ -156,14 +169,22 @@ class Index:
             np.save(staging / "sentences.npy", self.sentence_vectors)
             np.save(staging / "answers.npy", self.answer_vectors)
             self.lexical.save(staging / "lexical")
+            manifest = {**self.manifest, "rows": self.rows(), "checksums": _checksums(staging)}
             # The manifest goes last: a folder without it is never taken for an index.
-            (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2))
+            (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+            _sync(staging)
             _swap_in(staging, folder)
+            self.manifest = manifest
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
+    def rows(self) -> dict[str, int]:
+        return {"chunks": len(self.chunks), "sentences": int(self.sentence_offsets[-1])}
+
     @classmethod
     def load(cls, folder: Path) -> Index:
+        """The index at `folder`, verified against its manifest; an `IndexDamaged` naming the
+        first file that is missing, altered or of the wrong length."""
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
         if not manifest_path.exists():
@@ -171,9 +192,12 @@ class Index:
         try:
             manifest = json.loads(manifest_path.read_text())
         except (OSError, ValueError) as exc:
-            raise IndexLoadError(f"{folder}: damaged manifest ({exc}); rebuild it with `python -m qa index`") from exc
-        if manifest.get("format") != FORMAT_VERSION:
-            raise IndexMismatch(f"{folder}: index format {manifest.get('format')} is not {FORMAT_VERSION}: rebuild it")
+            raise IndexDamaged(folder, "manifest.json", f"unreadable: {exc}") from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+            version = manifest.get("format") if isinstance(manifest, dict) else None
+            raise IndexMismatch(f"{folder}: index format {version} is not {FORMAT_VERSION}: "
+                                "rebuild it with `python -m qa index`")
+        _verify(folder, manifest.get("checksums") or {})
         try:
             documents = [document_from_dict(d) for d in json.loads((folder / "documents.json").read_text())]
             chunks = [_chunk_from_dict(json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8")]
@@ -182,9 +206,52 @@ class Index:
             sentences = np.load(folder / "sentences.npy")
             answers = np.load(folder / "answers.npy")
             lexical = LexicalIndex.load(folder / "lexical")
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise IndexLoadError(f"{folder}: damaged index ({exc}); rebuild it with `python -m qa index`") from exc
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexDamaged(folder, "a file", f"unreadable: {exc}") from exc
+        rows = manifest.get("rows", {})
+        counted = {"chunks.jsonl": len(chunks), "chunks.faiss": len(vectors), "lexical": lexical.size}
+        for name, count in counted.items():
+            if count != rows.get("chunks"):
+                raise IndexDamaged(folder, name, f"{count} rows where the manifest has {rows.get('chunks')} chunks")
+        sentence_count = sum(len(chunk.sentences) for chunk in chunks)
+        for name, count in (("chunks.jsonl", sentence_count), ("sentences.npy", len(sentences)),
+                            ("answers.npy", len(answers))):
+            if count != rows.get("sentences"):
+                raise IndexDamaged(folder, name,
+                                   f"{count} sentences where the manifest has {rows.get('sentences')}")
         return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences, answers, lexical)
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {path.relative_to(folder).as_posix(): _sha256(path)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify(folder: Path, checksums: dict[str, str]) -> None:
+    if not checksums:
+        raise IndexDamaged(folder, "manifest.json", "it lists no checksums")
+    for name, expected in checksums.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexDamaged(folder, name, "missing")
+        if _sha256(path) != expected:
+            raise IndexDamaged(folder, name, "checksum mismatch")
+
+
+def _sync(folder: Path) -> None:
+    """Flush the new files to disk before the rename makes them the index."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def _chunk_from_dict(data: dict) -> Chunk:
@@ -205,59 +272,130 @@ def _swap_in(staging: Path, folder: Path) -> None:
 # ---------------------------------------------------------------- building
 
 
-def source_files(seeds: Path) -> list[Path]:
-    return sorted(
-        path for path in Path(seeds).rglob("*")
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".")
-    )
+@dataclass
+class SeedChanges:
+    """Changes to the seeds folder that take effect only with the index that holds them:
+    `staged` files (source → a file outside the scan, e.g. an upload) move into place, and
+    `withdrawn` sources move to the trash, together with the index swap."""
+
+    staged: dict[str, Path] = field(default_factory=dict)
+    withdrawn: set[str] = field(default_factory=set)
 
 
-def file_hash(path: Path) -> str:
-    """Content hash of a source file together with its metadata sidecar."""
-    digest = hashlib.sha256(path.read_bytes())
-    sidecar = path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
-    if sidecar.exists():
-        digest.update(b"\0meta\0" + sidecar.read_bytes())
-    return digest.hexdigest()
+TRASH = ".removed"  # where removed documents go, inside the seeds folder (never scanned)
+INCOMING = ".incoming"  # where uploads wait until they are indexed
 
 
-def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, progress: bool = True) -> tuple[Index, BuildReport]:
-    """Build or update the index at `folder` from `seeds`: only new or changed files are embedded."""
+def scan_seeds(seeds: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """The seeds folder's documents (source → path) and what was skipped with the reason: files in
+    hidden folders are not documents; links that lead out of the folder are not followed."""
+    seeds = Path(seeds)
+    root = seeds.resolve()
+    found: dict[str, Path] = {}
+    skipped: dict[str, str] = {}
+    for folder, subfolders, names in os.walk(seeds):
+        here = Path(folder)
+        for name in list(subfolders):
+            if name.startswith(".") or (here / name).is_symlink():
+                subfolders.remove(name)
+                if not name.startswith("."):
+                    source = printable_name((here / name).relative_to(seeds).as_posix())
+                    skipped[source] = f"{source}: a link to a folder; not followed"
+        for name in sorted(names):
+            path = here / name
+            source = path.relative_to(seeds).as_posix()
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            shown = printable_name(source)
+            if shown != source:
+                skipped[shown] = f"{shown}: the file name is not valid UTF-8; rename the file"
+            elif path.is_symlink() and not path.resolve().is_relative_to(root):
+                skipped[source] = f"{source}: a link to a file outside the seeds folder; not followed"
+            else:
+                found[source] = path
+    return dict(sorted(found.items())), skipped
+
+
+def file_hashes(path: Path) -> tuple[str, str]:
+    """The content hash of a source file, and that hash together with its metadata sidecar's."""
+    content = _sha256(path)
+    sidecar = sidecar_of(path)
+    if not sidecar.exists():
+        return content, content
+    return content, hashlib.sha256(f"{content}\0meta\0".encode() + sidecar.read_bytes()).hexdigest()
+
+
+def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, progress: bool = True,
+                changes: SeedChanges | None = None, max_text_mb: float = 20) -> tuple[Index, BuildReport]:
+    """Build or update the index at `folder` from `seeds`: only new or changed files are embedded.
+
+    Every file is read on its own: one that cannot be read is skipped with its reason, and one
+    that was indexed before keeps its last good version. A damaged index is rebuilt whole.
+    One build at a time per index (`qa.locking`); debris of killed builds is removed."""
+    with index_lock(folder, quiet=not progress):
+        _remove_debris(folder)
+        return _build(Path(seeds), Path(folder), embedder, chunk_chars, progress, changes or SeedChanges(), max_text_mb)
+
+
+def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool, changes: SeedChanges,
+           max_text_mb: float) -> tuple[Index, BuildReport]:
     began = time.perf_counter()
     report = BuildReport()
-    if not Path(seeds).is_dir():
+    if not seeds.is_dir():
         raise IndexLoadError(f"seeds folder {seeds} does not exist")
-    previous = _reusable(folder, embedder.identity, chunk_chars)
+    previous, report.repaired = _reusable(folder, embedder.identity, chunk_chars)
     old_files = previous.manifest["files"] if previous else {}
     previous_positions: dict[str, list[int]] = {}  # doc_id → positions of its chunks in the old index
     for position, chunk in enumerate(previous.chunks if previous else []):
         previous_positions.setdefault(chunk.doc_id, []).append(position)
+    found, report.errors = scan_seeds(seeds)
+    found = {source: path for source, path in found.items() if source not in changes.withdrawn}
+    # Files before links, so that a link to a file of the library is the duplicate, not the file.
+    found = dict(sorted({**found, **changes.staged}.items(), key=lambda item: (item[1].is_symlink(), item[0])))
     documents: dict[str, Document] = {}
     kept: list[int] = []  # positions in the previous index of the chunks of unchanged files
     fresh_chunks: list[Chunk] = []
     files: dict[str, dict] = {}
-    paths = source_files(seeds)
-    for path in tqdm(paths, desc="reading", unit="file", disable=not progress, file=sys.stderr):
-        source = path.relative_to(seeds).as_posix()
-        digest = file_hash(path)
+    # Same content under two names is indexed once: under the name already indexed, else the first.
+    first_with: dict[str, str] = {old["content"]: source for source, old in old_files.items()
+                                  if source in found and "content" in old}
+    for source, path in tqdm(found.items(), desc="reading", unit="file", disable=not progress, file=sys.stderr):
         old = old_files.get(source)
-        if previous and old and old["sha256"] == digest:
-            documents[old["doc_id"]] = previous.documents[old["doc_id"]]
-            kept += previous_positions[old["doc_id"]]
-            files[source] = old
-            report.unchanged.append(source)
-            continue
         try:
-            document = read_document(path, seeds)
-        except (DocumentError, OSError) as exc:
+            size = path.stat().st_size
+            check_size(size, source, max_text_mb)
+            content, digest = file_hashes(path)
+            first = first_with.setdefault(content, source)
+            if first != source:
+                raise DuplicateDocument(f"{source}: same content as {first}, which is indexed; not indexed twice")
+            if previous and old and old["sha256"] == digest and old["doc_id"] in previous.documents:
+                documents[old["doc_id"]] = previous.documents[old["doc_id"]]
+                kept += previous_positions.get(old["doc_id"], [])
+                files[source] = old
+                report.unchanged.append(source)
+                continue
+            document = read_document(path, seeds, source=source)
+            chunks = chunk_document(document, chunk_chars)
+        except DuplicateDocument as exc:
             report.errors[source] = str(exc)
             continue
-        chunks = chunk_document(document, chunk_chars)
+        except (DocumentError, OSError) as exc:
+            message = str(exc) if isinstance(exc, DocumentError) else f"{source}: cannot be read ({exc.strerror or exc})"
+            if previous and old and old["doc_id"] in previous.documents:
+                # Never lose a document to a bad edit or a vanished file: its last good version stays.
+                documents[old["doc_id"]] = previous.documents[old["doc_id"]]
+                kept += previous_positions.get(old["doc_id"], [])
+                files[source] = old
+                report.kept[source] = message
+            else:
+                report.errors[source] = message
+            continue
         documents[document.doc_id] = document
         fresh_chunks.extend(chunks)
-        files[source] = {"sha256": digest, "doc_id": document.doc_id, "chunks": len(chunks)}
+        files[source] = {"sha256": digest, "content": content, "doc_id": document.doc_id, "chunks": len(chunks),
+                         "bytes": size}
         (report.updated if old else report.added).append(source)
-    report.removed = sorted(set(old_files) - set(files) - set(report.errors))
+    report.removed = sorted(set(old_files) - set(files))
     chunk_vectors, sentence_vectors, answer_vectors = _embed(fresh_chunks, embedder, progress)
     chunks = fresh_chunks
     if kept:
@@ -272,28 +410,83 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
         "answer_encoder": AnswerEncoder.identity(),
         "chunker": {"version": CHUNKER_VERSION, "chunk_chars": chunk_chars},
         "files": files,
-        "errors": report.errors,
+        "errors": {**report.errors, **report.kept},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     index = Index(manifest, documents, chunks, chunk_vectors.astype(np.float32), sentence_vectors.astype(np.float32),
                   answer_vectors)
-    if report.changed or previous is None or previous.manifest.get("errors") != report.errors:
-        index.save(folder)
+    moved = _apply(seeds, changes, {*report.added, *report.updated})
+    try:
+        if report.changed or previous is None or previous.manifest.get("errors") != manifest["errors"]:
+            index.save(folder)
+        else:
+            index.manifest = previous.manifest
+    except BaseException:
+        _undo(moved)
+        raise
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - began
     return index, report
 
 
-def _reusable(folder: Path, identity: dict, chunk_chars: int) -> Index | None:
-    """The existing index if its vectors can be reused, else None (full rebuild)."""
+class DuplicateDocument(DocumentError):
+    """A file whose content is already in the library under another name."""
+
+
+def _apply(seeds: Path, changes: SeedChanges, indexed: set[str]) -> list[tuple[Path, Path]]:
+    """Move staged files that were read (`indexed`) into place and withdrawn ones to the trash, before the
+    index that reflects it is saved: a crash in between leaves files the next build picks up.
+    Returns the moves (from, to), so they can be undone if the save fails."""
+    moves = []
+    for source, staged in changes.staged.items():
+        if source in indexed:
+            moves.append((staged, seeds / source))
+    for source in changes.withdrawn:
+        original = seeds / source
+        for path in (original, sidecar_of(original)):
+            if path.exists():
+                moves.append((path, _trash_path(seeds, path.relative_to(seeds).as_posix())))
+    done = []
+    for origin, target in moves:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(origin, target)
+        done.append((origin, target))
+    return done
+
+
+def _undo(moves: list[tuple[Path, Path]]) -> None:
+    for origin, target in reversed(moves):
+        os.replace(target, origin)
+
+
+def _trash_path(seeds: Path, source: str) -> Path:
+    """Where a removed file is kept: seeds/.removed/<source>, with a time stamp if that is taken."""
+    target = seeds / TRASH / source
+    if target.exists():
+        target = target.with_name(f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}{target.suffix}")
+    return target
+
+
+def _remove_debris(folder: Path) -> None:
+    """Staging and retired folders of builds that were killed (only a build holding the lock writes them)."""
+    for pattern in (f".{folder.name}.tmp-*", f".{folder.name}.old-*"):
+        for path in folder.parent.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _reusable(folder: Path, identity: dict, chunk_chars: int) -> tuple[Index | None, str | None]:
+    """The existing index if its vectors can be reused (else None: a full rebuild), and why a
+    damaged index is being rebuilt."""
     try:
         index = Index.load(folder)
         index.check_compatible(identity)
+    except IndexDamaged as exc:
+        return None, str(exc).split("; rebuild", 1)[0]
     except IndexLoadError:
-        return None
+        return None, None
     if index.manifest["chunker"].get("chunk_chars") != chunk_chars:
-        return None
-    return index
+        return None, None
+    return index, None
 
 
 def _embed(chunks: list[Chunk], embedder, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

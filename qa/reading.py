@@ -9,6 +9,7 @@ undoes that damage and records where everything came from.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import re
 import unicodedata
@@ -378,19 +379,45 @@ def _is_title_like(text: str, line: Line, page_width: dict[int, int]) -> bool:
 # ---------------------------------------------------------------- the document
 
 
-def read_document(path: Path, root: Path | None = None) -> Document:
-    """Read one `.txt` or `.md` file (and its optional `.meta.json` sidecar)."""
+def doc_id_for(source: str) -> str:
+    """A document's id: its path in the seeds folder, extension included (so paper.txt and
+    paper.md differ), when that is safe in a URL; else the safe characters and a short hash
+    of the path (sub/a b.txt → sub-a-b.txt-1f2e3d4c), the same on every build."""
+    safe = re.sub(r"[^\w.-]+", "-", source).strip("-.")
+    if safe == source:
+        return source
+    digest = hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{safe or 'doc'}-{digest}"
+
+
+def printable_name(name: str) -> str:
+    """A file name as it can be shown: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def check_size(size: int, source: str, limit_mb: float) -> None:
+    if size > limit_mb * 1_000_000:
+        raise DocumentError(f"{source}: {size / 1_000_000:.1f} MB, over the {limit_mb:g} MB limit for a text file "
+                            "(QA_MAX_TEXT_MB)")
+
+
+def read_document(path: Path, root: Path | None = None, source: str | None = None) -> Document:
+    """Read one `.txt` or `.md` file (and its optional `.meta.json` sidecar); `source` names it
+    in the library when it is read from elsewhere (an upload not yet moved into place)."""
     root = root or path.parent
-    source = path.relative_to(root).as_posix()
+    source = source or path.relative_to(root).as_posix()
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{source}: unsupported format {path.suffix!r} (supported: .txt, .md)")
     raw = decode_bytes(path.read_bytes(), source)
     meta = read_meta(path, source)
-    return parse_text(raw, doc_id=source.rsplit(".", 1)[0], source=source, meta=meta)
+    document = parse_text(raw, doc_id=doc_id_for(source), source=source, meta=meta)
+    if not document.text.strip():
+        raise DocumentError(f"{source}: no text")
+    return document
 
 
 def read_meta(path: Path, source: str) -> dict:
-    sidecar = path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
+    sidecar = sidecar_of(path)
     if not sidecar.exists():
         return {}
     try:
@@ -399,7 +426,42 @@ def read_meta(path: Path, source: str) -> dict:
         raise DocumentError(f"{source}: its metadata file {sidecar.name} is not valid JSON: {exc}") from exc
     if not isinstance(meta, dict):
         raise DocumentError(f"{source}: its metadata file {sidecar.name} must hold a JSON object")
+    return _checked_meta(meta, f"{source}: in {sidecar.name}")
+
+
+# What a sidecar may say, by kind of value; anything else a sidecar holds is kept as it is.
+META_TEXT = ("title", "title_en", "journal", "journal_en", "doi", "url", "language", "article_number")
+META_NUMBER_OR_TEXT = ("year", "volume", "issue")
+META_PAGE = ("first_page", "last_page")
+META_NAMES = ("authors", "authors_en")
+
+
+def _checked_meta(meta: dict, where: str) -> dict:
+    """The sidecar's fields, each of the kind the references need, else a DocumentError naming it."""
+    for key in META_TEXT:
+        if key in meta and not isinstance(meta[key], str):
+            raise DocumentError(f"{where}, {key!r} must be text")
+    for key in META_NUMBER_OR_TEXT:
+        if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], int | str)):
+            raise DocumentError(f"{where}, {key!r} must be a number or text")
+    for key in META_PAGE:
+        if key in meta:
+            value = meta[key]
+            if isinstance(value, str) and value.strip().isdigit():
+                meta[key] = value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise DocumentError(f"{where}, {key!r} must be a page number")
+    for key in META_NAMES:
+        names = meta.get(key)
+        if isinstance(names, str):
+            meta[key] = split_authors(names)
+        elif names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise DocumentError(f"{where}, {key!r} must be a list of names")
     return meta
+
+
+def sidecar_of(path: Path) -> Path:
+    return path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
 
 
 def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> Document:

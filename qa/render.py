@@ -6,7 +6,9 @@ import html
 import re
 
 from qa.answer import Answer, Citation
-from qa.document import Document, Section
+from qa.document import Section
+from qa.index import Index
+from qa.library import entries
 from qa.reading import language_of
 from qa.retrieval import Hit
 from qa.terms import chinese_words, english_words
@@ -28,6 +30,7 @@ CSS = """
 .qa-source mark, .qa-hit mark { background: #ffe58a; padding: 0 1px; }
 .qa-reference { font-size: 0.85em; color: #333; font-family: ui-monospace, monospace; user-select: all; }
 .qa-hit { border-bottom: 1px solid #eee; padding: 6px 0; }
+.qa-note { font-size: 0.9em; font-style: italic; }
 """
 
 
@@ -43,15 +46,16 @@ def _trail(section: tuple[str, ...] | list[str]) -> str:
 def answer_html(answer: Answer) -> str:
     lang = answer.lang
     labels = LABELS[lang]
+    notes = "".join(f'<p class="qa-note">{html.escape(note)}</p>' for note in answer.notes)
     if answer.abstained:
         body = f'<p class="qa-abstain"><strong>{labels["abstained"]}</strong>: {html.escape(answer.answer)}</p>'
         sources = "".join(_hit_card(hit, lang, None) for hit in answer.hits[:3])
-        return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{body}</div>'
+        return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}{body}</div>'
                 f'<div class="qa-sources"><h3>{labels["closest"]}</h3>{sources}</div>')
     joiner = "" if lang == "zh" else " "
     parts = [f'{html.escape(c.quote)}<a class="marker" href="#cite-{c.n}">[{c.n}]</a>' for c in answer.citations]
     sources = "".join(_citation_card(citation, answer.hits, lang) for citation in answer.citations)
-    return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3><p>{joiner.join(parts)}</p></div>'
+    return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}<p>{joiner.join(parts)}</p></div>'
             f'<div class="qa-sources"><h3>{labels["sources"]}</h3>{sources}</div>')
 
 
@@ -112,17 +116,22 @@ def references_text(answer: Answer) -> str:
     return "\n".join(f"[{c.n}] {c.reference}" for c in answer.citations)
 
 
-def library_html(documents: list[Document]) -> str:
+def library_html(index: Index) -> str:
+    """Each document of the library with its file, format, size in the index and section tree."""
     rows = []
-    for document in sorted(documents, key=lambda d: d.source):
+    for entry in entries(index):
+        document = index.documents[entry.doc_id]
         authors = ", ".join(document.authors)
         tree = "".join(_section_tree(section) for section in document.sections)
         rows.append(
-            f'<div class="qa-source"><div class="qa-meta">{html.escape(document.source)} · {len(document.pages)} '
-            f'pages · {document.lang}</div><strong>{html.escape(document.title)}</strong>'
-            f'{" — " + html.escape(authors) if authors else ""}<ul>{tree}</ul></div>'
+            f'<div class="qa-source" data-doc-id="{html.escape(entry.doc_id)}"><div class="qa-meta">'
+            f'{html.escape(entry.source)} · {entry.format} · {entry.pages} 页 pages · {entry.chunks} 段 chunks · '
+            f'{entry.lang} · doc_id <code>{html.escape(entry.doc_id)}</code></div>'
+            f'<strong>{html.escape(document.title)}</strong>{" — " + html.escape(authors) if authors else ""}'
+            f'<ul>{tree}</ul></div>'
         )
-    return "".join(rows) or "<p>—</p>"
+    count = f'<p class="qa-meta">{len(rows)} 篇文献 / documents</p>'
+    return count + ("".join(rows) or "<p>—</p>")
 
 
 def _section_tree(section: Section) -> str:

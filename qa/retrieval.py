@@ -38,11 +38,13 @@ import numpy as np
 
 from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk, join_chunks, split_paragraph_runs
+from qa.config import Config, checked_top_k
 from qa.definitions import asked_term, defined_term, definition_weight, term_words
 from qa.embedding import AnswerEncoder, Embedder
 from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, cites_a_work, score_sentences
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
+from qa.questions import clean_question
 from qa.reading import language_of
 from qa.terms import tokenize
 
@@ -76,6 +78,7 @@ class Query:
     kind: str | None = None  # what it asks for (`qa.evidence.answer_kind`)
     asked: dict[str, float] = field(default_factory=dict)  # for "what is X?": X's terms, own and bridged → weight
     translated: bool = False  # its vector holds its dictionary translation's (see `Retriever._translation`)
+    truncated_from: int | None = None  # the question's length when it was cut to the limit
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ class Retriever:
     (reciprocal rank fusion of those two) are the simple recipes it is measured against.
     """
 
-    def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid", reranker=None):
+    def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid", reranker=None,
+                 question_limit: int = Config.max_question_chars):
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}: use one of {', '.join(METHODS)}")
         index.check_compatible(embedder.identity)
@@ -126,6 +130,7 @@ class Retriever:
             glossary = [pair for document in index.documents.values() for pair in parallel_terms(document)]
             self.bridge = Bridge.default().with_glossary(glossary)
         self.reranker = reranker
+        self.question_limit = question_limit
         languages = np.array([chunk.lang for chunk in index.chunks])
         groups = [languages == lang for lang in sorted(set(languages))]
         self.language_groups = groups if len(groups) > 1 else []
@@ -146,9 +151,9 @@ class Retriever:
     # ------------------------------------------------------------ queries
 
     def query(self, question: str) -> Query:
-        text = question.strip()
-        if not text:
-            raise ValueError("the question is empty")
+        """The question prepared for search; a `QuestionError` for one with nothing to search."""
+        cleaned = clean_question(question, self.question_limit)
+        text = cleaned.text
         lang = language_of(text)
         lexical = self.index.lexical
         terms = dict(Counter(tokenize(text)))
@@ -179,7 +184,7 @@ class Retriever:
             vector /= np.linalg.norm(vector)
         answer_vector = self.answer_encoder.embed([text])[0]
         return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
-                     bool(translation))
+                     bool(translation), cleaned.truncated_from)
 
     def _translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
         """A question's dictionary translation, whose vector is added to the question's, when the
@@ -194,6 +199,7 @@ class Retriever:
     # ------------------------------------------------------------ ranking
 
     def search(self, question: str | Query, top_k: int = 5) -> list[Hit]:
+        top_k = checked_top_k(top_k)
         query = question if isinstance(question, Query) else self.query(question)
         if not len(self.index):
             return []

@@ -1,22 +1,19 @@
-"""One index served to many requests: ask, search, and add documents while serving.
+"""One library served to many requests at once: ask, search, and change the library while serving.
 
-The app holds one `QAService`. Adding a document copies it into the seeds folder and updates
-the index (only the new file is embedded); searches keep using the old index until the new
-one is ready, then switch in one assignment.
+The app holds one `QAService`. Questions run concurrently on the retriever of the moment; a
+change to the library (`add`, `remove`, `refresh`) builds the new index under the index lock
+while questions keep using the old one, then switches in one assignment.
 """
 
 from __future__ import annotations
 
-import shutil
-import threading
 from pathlib import Path
 
 from qa.answer import Answer, ask
-from qa.config import Config
-from qa.document import Document
+from qa.config import Config, checked_top_k
 from qa.embedding import Embedder, load_reranker
-from qa.index import BuildReport, build_index
-from qa.reading import META_SUFFIX, SUPPORTED_SUFFIXES, DocumentError
+from qa.index import BuildReport, Index
+from qa.library import Library, entries
 from qa.retrieval import Hit, Retriever
 
 
@@ -25,53 +22,45 @@ class QAService:
         self.config = config
         self.embedder = Embedder.from_config(config)
         self.reranker = load_reranker(config.reranker)
-        self._build_lock = threading.Lock()
+        self.library = Library(config.seeds, config.index, self.embedder, config.chunk_chars, config.max_text_mb)
         self.retriever: Retriever | None = None
         self.last_report: BuildReport | None = None
 
-    def refresh(self, progress: bool = True) -> BuildReport:
+    def refresh(self, progress: bool = False) -> BuildReport:
         """Build the index, or update it for what changed in the seeds folder."""
-        with self._build_lock:
-            index, report = build_index(self.config.seeds, self.config.index, self.embedder,
-                                        self.config.chunk_chars, progress=progress)
-            self.retriever = Retriever(index, self.embedder, self.config.method, reranker=self.reranker)
-            self.last_report = report
-            return report
+        return self._serve(*self.library.refresh(progress))
+
+    def add_document(self, upload: Path, replace: bool = False, name: str | None = None,
+                     progress: bool = False) -> BuildReport:
+        """Add a file to the library (see `Library.add`); a `LibraryError` changes nothing."""
+        return self._serve(*self.library.add(upload, replace=replace, name=name, progress=progress))
+
+    def remove_document(self, doc_id: str) -> BuildReport:
+        return self._serve(*self.library.remove(doc_id))
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
-        return ask(self._ready(), question, top_k or self.config.top_k)
+        return ask(self._ready(), question, checked_top_k(self.config.top_k if top_k is None else top_k))
 
     def search(self, question: str, top_k: int | None = None) -> list[Hit]:
-        return self._ready().search(question, top_k or self.config.top_k)
+        return self._ready().search(question, checked_top_k(self.config.top_k if top_k is None else top_k))
 
-    def documents(self) -> list[Document]:
-        return list(self._ready().index.documents.values())
+    def index(self) -> Index:
+        """The index questions are answered from now."""
+        return self._ready().index
 
-    def add_document(self, upload: Path, progress: bool = True) -> BuildReport:
-        """Copy an uploaded file into the seeds folder and index it; refuses what cannot be read."""
-        upload = Path(upload)
-        if upload.suffix.lower() not in SUPPORTED_SUFFIXES:
-            supported = ", ".join(SUPPORTED_SUFFIXES)
-            raise DocumentError(f"{upload.name}: unsupported format {upload.suffix or '(none)'} (supported: {supported})")
-        if upload.name.endswith(META_SUFFIX):
-            raise DocumentError(f"{upload.name}: a metadata sidecar, not a document")
-        target = Path(self.config.seeds) / upload.name
-        existed = target.exists()
-        previous = target.read_bytes() if existed else None
-        shutil.copyfile(upload, target)
-        report = self.refresh(progress)
-        source = target.relative_to(self.config.seeds).as_posix()
-        if source in report.errors:
-            # Nothing is lost: the unreadable file goes away and any earlier version comes back.
-            if previous is None:
-                target.unlink()
-            else:
-                target.write_bytes(previous)
-            self.refresh(progress=False)
-            raise DocumentError(report.errors[source])
+    def doc_ids(self) -> list[str]:
+        return [entry.doc_id for entry in entries(self.index())]
+
+    def _serve(self, index: Index, report: BuildReport) -> BuildReport:
+        retriever = Retriever(index, self.embedder, self.config.method, reranker=self.reranker,
+                              question_limit=self.config.max_question_chars)
+        self.retriever = retriever  # one assignment: a question sees the old index or the new one
+        self.last_report = report
         return report
 
     def _ready(self) -> Retriever:
-        if self.retriever is None:
-            self.refresh(progress=False)
-        return self.retriever
+        retriever = self.retriever
+        if retriever is None:
+            self.refresh()
+            retriever = self.retriever
+        return retriever

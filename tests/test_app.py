@@ -66,7 +66,7 @@ def client(app):
 @pytest.mark.parametrize("question", ["城乡数字鸿沟有哪些表现？", "What are the five layers of the urban-rural digital divide?"])
 def test_ask_endpoint_returns_the_cli_json_with_exact_citations(app, client, question):
     result = client.predict(question, api_name="/ask")
-    assert set(result) == {"question", "lang", "answer", "abstained", "support", "citations", "hits"}
+    assert set(result) == {"question", "lang", "answer", "abstained", "notes", "support", "citations", "hits"}
     assert not result["abstained"] and result["citations"]
     index = Index.load(app[1])
     for citation in result["citations"]:
@@ -95,12 +95,18 @@ def browser():
         chromium.close()
 
 
+def open_page(page, url: str) -> None:
+    """Load the app and wait until it is drawn (Gradio keeps some requests open, so not for network idle)."""
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#ask-question textarea", timeout=60_000)
+
+
 def test_the_page_answers_with_a_highlighted_source_and_stays_local(app, browser, tmp_path):
     url = app[0]
     requests: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(url, wait_until="networkidle")
+    open_page(page, url)
     page.locator("#ask-question textarea").fill("城乡数字鸿沟有哪些表现？")
     page.locator("#ask-button").click()
     page.wait_for_selector("#answer .qa-source mark", timeout=120_000)
@@ -122,12 +128,70 @@ def test_an_uploaded_document_becomes_searchable(app, browser, client, tmp_path)
     upload = tmp_path / "quantum-note.txt"
     upload.write_text("量子纠缠笔记\n\n量子纠缠是两个粒子之间的关联，测量其中一个会立即影响另一个。\n", encoding="utf-8")
     page = browser.new_page()
-    page.goto(app[0], wait_until="networkidle")
+    open_page(page, app[0])
     page.get_by_role("tab", name="文献库 Library").click()
     page.locator("#upload input[type=file]").set_input_files(str(upload))
-    page.wait_for_selector("text=quantum-note.txt: indexed", timeout=120_000)
+    page.wait_for_selector("text=quantum-note.txt: 已索引 / indexed", timeout=120_000)
     assert "量子纠缠笔记" in page.locator("#library").inner_text()
     page.close()
     result = client.predict(question="量子纠缠", top_k=1, api_name="/search")
-    assert result["hits"][0]["doc_id"] == "quantum-note"
+    assert result["hits"][0]["doc_id"] == "quantum-note.txt"
     assert (app[2] / "quantum-note.txt").exists()
+
+
+def status_after(page, text: str) -> str:
+    page.wait_for_function(f"() => document.querySelector('#library-status')?.innerText.includes({text!r})",
+                           timeout=180_000)
+    return page.locator("#library-status").inner_text()
+
+
+def test_the_library_tab_adds_replaces_refuses_and_deletes_and_is_always_current(app, browser, client, tmp_path):
+    url, index_folder, seeds = app
+    empty, note = tmp_path / "empty.txt", tmp_path / "harbour-note.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    note.write_text("港口笔记\n\n旧港的防波堤建于一八九〇年，用花岗岩砌成。\n", encoding="utf-8")
+    page = browser.new_page()
+    open_page(page, url)
+    page.get_by_role("tab", name="文献库 Library").click()
+    page.locator("#upload input[type=file]").set_input_files([str(empty), str(note)])
+    status = status_after(page, "harbour-note.txt: 已索引")
+    assert "empty.txt: 未添加 / not added" in status and "no text" in status
+    assert not (seeds / "empty.txt").exists()
+    # The same name again is held back until the user confirms the replacement.
+    note.write_text("港口笔记\n\n新港的灯塔于一九二〇年启用，照亮整个海湾。\n", encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(note))
+    status_after(page, "click Replace")
+    assert "防波堤" in (seeds / "harbour-note.txt").read_text(encoding="utf-8")
+    page.locator("#replace-button").click()
+    status_after(page, "已替换 / replaced")
+    assert "灯塔" in (seeds / "harbour-note.txt").read_text(encoding="utf-8")
+    assert client.predict(question="新港的灯塔", top_k=1, api_name="/search")["hits"][0]["doc_id"] == "harbour-note.txt"
+    # A page opened now lists what is in the index now.
+    fresh = browser.new_page()
+    open_page(fresh, url)
+    fresh.get_by_role("tab", name="文献库 Library").click()
+    fresh.wait_for_selector("#library [data-doc-id='harbour-note.txt']", timeout=60_000)
+    fresh.close()
+    # Delete asks for confirmation, then the document leaves the index and its file goes to the trash.
+    page.locator("#library-choice input").fill("harbour-note.txt")
+    page.get_by_role("option", name="harbour-note.txt").click()
+    page.locator("#delete-button").click()
+    status_after(page, "Confirm delete")
+    page.locator("#confirm-delete").click()
+    status_after(page, "已删除 / removed harbour-note.txt")
+    assert page.locator("#library [data-doc-id='harbour-note.txt']").count() == 0
+    assert (seeds / ".removed" / "harbour-note.txt").exists() and not (seeds / "harbour-note.txt").exists()
+    assert "harbour-note.txt" not in Index.load(index_folder).documents
+    page.close()
+
+
+def test_the_api_refuses_bad_questions_and_top_k_with_a_clear_message(client):
+    from gradio_client.exceptions import AppError
+
+    for question, top_k, message in (("城乡数字鸿沟", 0, "top_k must be a whole number from 1 to 50"),
+                                     ("城乡数字鸿沟", 1_000_000, "top_k must be a whole number from 1 to 50"),
+                                     ("？？？", 5, "no words to search for")):
+        with pytest.raises(AppError, match=message):
+            client.predict(question=question, top_k=top_k, api_name="/ask")
+    result = client.predict(question="数字鸿沟" * 1000, top_k=3, api_name="/ask")
+    assert result["notes"] and "4000" in result["notes"][0]

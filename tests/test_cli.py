@@ -51,7 +51,7 @@ def test_ask_json_quotes_are_verbatim(cli_index, seed_index):
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert not payload["abstained"] and payload["citations"]
-    text = seed_index.documents["urban-rural-digital-divide"].text
+    text = seed_index.documents["urban-rural-digital-divide.txt"].text
     for citation in payload["citations"]:
         assert set(citation) == CITATION_KEYS
         assert text[citation["start"] : citation["end"]] == citation["quote"]
@@ -110,3 +110,51 @@ def test_eval_reports_per_language_and_writes_each_question(cli_index, tmp_path)
     assert languages == ["en", "zh", "all"]
     rows = [json.loads(line) for line in details.read_text(encoding="utf-8").splitlines()]
     assert [row["id"] for row in rows] == ["a", "b"] and rows[0]["rank"] == 1 and rows[0]["page_right"] is True
+
+
+def library_files(*folders):
+    return {str(p): p.read_bytes() for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def refused(result) -> str:
+    """A refusal: exit status 2 and exactly one `error:` line."""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode == 2 and len(errors) == 1, (result.returncode, result.stderr)
+    return errors[0]
+
+
+def test_add_remove_and_list_change_the_library_or_nothing(tmp_path):
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "tides.md").write_text("# Tides\n\nSpring tides at the Skerry reach four metres.\n", encoding="utf-8")
+    where = ("--seeds", str(seeds), "--index", str(index))
+    note = tmp_path / "harbour.txt"
+    note.write_text("The harbour wall was built of granite in 1890.\n", encoding="utf-8")
+    added = run("add", str(note), *where)
+    assert added.returncode == 0 and "added harbour.txt" in added.stdout, added.stderr
+    listed = json.loads(run("list", "--json", *where).stdout)
+    assert [(d["doc_id"], d["format"]) for d in listed] == [("harbour.txt", "txt"), ("tides.md", "md")]
+
+    before = library_files(seeds, index)
+    assert "already in the library" in refused(run("add", str(note), *where))
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" \n")
+    assert "no text" in refused(run("add", str(empty), *where))
+    assert "no document" in refused(run("remove", "nothing.txt", *where))
+    bad_top_k = run("search", "granite", "--top-k", "-3", *where)
+    assert bad_top_k.returncode == 2 and "error: argument --top-k: top_k must be a whole number from 1 to 50" in bad_top_k.stderr
+    assert library_files(seeds, index) == before
+
+    note.write_text("The harbour wall was rebuilt of concrete in 1952.\n", encoding="utf-8")
+    replaced = run("add", str(note), "--replace", *where)
+    assert replaced.returncode == 0 and "replaced harbour.txt" in replaced.stdout
+    # A damaged index is never served: the question rebuilds it first and says why.
+    faiss_file = index / "chunks.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:-8] + b"\xff" * 8)
+    searched = run("search", "When was the harbour wall rebuilt?", "--json", *where)
+    assert searched.returncode == 0 and "chunks.faiss is damaged (checksum mismatch); rebuilding" in searched.stderr
+    assert json.loads(searched.stdout)["hits"][0]["doc_id"] == "harbour.txt"
+    removed = run("remove", "harbour.txt", *where)
+    assert removed.returncode == 0 and "removed harbour.txt" in removed.stdout
+    assert [d["doc_id"] for d in json.loads(run("list", "--json", *where).stdout)] == ["tides.md"]
+    assert (seeds / ".removed" / "harbour.txt").exists()

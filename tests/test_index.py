@@ -16,7 +16,7 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embed
     (seeds_copy / "notes.md").write_text(NOTE, encoding="utf-8")
     index, report = build_index(seeds_copy, folder, embedder, progress=False)
     assert sorted(report.added) == ["notes.md", "urban-rural-digital-divide.txt"]
-    seed_chunks = [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide"]
+    seed_chunks = [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide.txt"]
 
     _, report = build_index(seeds_copy, folder, embedder, progress=False)
     assert not report.changed and len(report.unchanged) == 2
@@ -26,7 +26,7 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embed
     index, report = build_index(seeds_copy, folder, embedder, progress=False)
     assert report.updated == ["notes.md"] and report.unchanged == ["urban-rural-digital-divide.txt"]
     assert "broken.txt" in report.errors and "binary" in report.errors["broken.txt"]
-    assert [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide"] == seed_chunks
+    assert [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide.txt"] == seed_chunks
     assert any("fibre" in c.text for c in index.chunks)
     # Kept and new sentences' answer-encoder vectors stay in sentence order.
     texts = [text for chunk in index.chunks for text in embedded_sentence_texts(chunk)]
@@ -35,7 +35,7 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embed
     (seeds_copy / "notes.md").unlink()
     index, report = build_index(seeds_copy, folder, embedder, progress=False)
     assert report.removed == ["notes.md"]
-    assert {c.doc_id for c in Index.load(folder).chunks} == {"urban-rural-digital-divide"}
+    assert {c.doc_id for c in Index.load(folder).chunks} == {"urban-rural-digital-divide.txt"}
     assert len(index.sentence_vectors) == sum(len(c.sentences) for c in index.chunks)
 
 
@@ -53,7 +53,7 @@ def test_interrupted_build_leaves_the_old_index(tmp_path, seeds_copy, embedder, 
         build_index(seeds_copy, folder, embedder, progress=False)
     assert (folder / "manifest.json").read_text() == before
     assert len(Index.load(folder).chunks) > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "seeds"]  # no staging left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "index", "seeds"]  # no staging left
 
 
 @pytest.mark.parametrize(("part", "field", "value", "message"), [

@@ -150,7 +150,7 @@ def test_lexical_index_follows_index_updates(tmp_path, seeds_copy, embedder):
     loaded = Index.load(folder)
     assert loaded.lexical.size == len(loaded.chunks) == len(index.chunks)
     best = int(np.argmax(loaded.lexical.scores({"量子": 1.0})))
-    assert loaded.chunks[best].doc_id == "note"
+    assert loaded.chunks[best].doc_id == "note.txt"
 
 
 def test_metrics_on_a_hand_made_example():
