@@ -228,22 +228,28 @@ def _is_double_spaced(lines: list[str]) -> bool:
 
 
 def join_lines(lines: list[str], vocabulary: set[str]) -> tuple[str, list[int]]:
-    """Re-join hard-wrapped lines; returns the text and each line's start offset in it."""
-    text = ""
+    """Re-join hard-wrapped lines; returns the text and each line's start offset in it.
+    Linear in the text's length: each join looks at the previous line only."""
+    pieces: list[str] = []
     starts = []
+    length = 0
     for line in lines:
-        if text:
-            previous, first = text[-1], line[0]
-            hyphenated = re.search(r"([A-Za-z]+)-$", text)
+        if pieces:
+            last = pieces[-1]
+            previous, first = last[-1], line[0]
+            hyphenated = re.search(r"([A-Za-z]+)-$", last) if previous == "-" else None
             if hyphenated and first.islower() and hyphenated.group(1).lower() not in vocabulary:
-                text = text[:-1]  # "gover-" + "nance": a word broken across lines
+                pieces[-1] = last[:-1]  # "gover-" + "nance": a word broken across lines
+                length -= 1
             elif previous.isascii() and previous.isalnum() and first.isascii() and first.isalnum() or (
                 previous in ",;:.!?)" and first.isascii() and first.isalnum()
             ):
-                text += " "
-        starts.append(len(text))
-        text += line
-    return text, starts
+                pieces.append(" ")
+                length += 1
+        starts.append(length)
+        pieces.append(line)
+        length += len(line)
+    return "".join(pieces), starts
 
 
 def latin_vocabulary(text: str) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import lru_cache
 
 import jieba
@@ -41,9 +42,15 @@ STOPWORDS_EN = frozenset(STOPWORDS_EN_PLUS) | frozenset(
 ) | frozenset(word for word in COUNT_WORDS if word.isascii())
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer():
-    return snowballstemmer.stemmer("english")
+    """A stemmer for this thread: a Snowball stemmer keeps the word it works on in itself,
+    so two threads sharing one garble each other's words."""
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("english")
+    return _local.stemmer
 
 
 @lru_cache(maxsize=65536)

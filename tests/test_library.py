@@ -16,8 +16,9 @@ from qa.index import Index, IndexDamaged
 from qa.library import Library, LibraryError, NameTaken, entries
 from qa.locking import index_lock
 from qa.questions import QuestionError
-from qa.reading import doc_id_for
+from qa.reading import doc_id_for, read_document
 from qa.retrieval import Retriever
+from tests.conftest import ROOT
 
 LIGHTHOUSE = "# Lighthouse Keepers\n\nThe keeper of the Skerry light logged every ship that passed in 1889.\n"
 TEA = "茶马古道笔记\n\n茶马古道是以马帮为主要交通工具的民间国际商贸通道。\n"
@@ -237,3 +238,35 @@ def test_hostile_questions_and_top_k(library, embedder):
         with pytest.raises(ValueError, match="top_k must be a whole number from 1 to 50"):
             retriever.search("tea", bad)
     assert len(retriever.search("tea", 50)) <= 50
+
+
+def test_reading_stays_linear_in_the_file_size(tmp_path):
+    # 2 MB of short hard-wrapped lines: joining them once took time quadratic in the text (minutes per 250 kB).
+    path = tmp_path / "wrapped.txt"
+    path.write_text("The harbour wall was built in 1890 by the town\n" * 42_000, encoding="utf-8")
+    began = time.perf_counter()
+    document = read_document(path)
+    assert time.perf_counter() - began < 120
+    assert len(document.text) > 1_900_000
+
+
+def test_questions_asked_at_once_get_the_answers_they_get_alone(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    questions = [json.loads(line)["q"] for line in (ROOT / "tests" / "data" / "seed_questions.jsonl").open()][:24]
+    alone = {q: [c.quote for c in ask(retriever, q).citations] for q in questions}
+    together: dict[str, list[str]] = {}
+    errors = []
+
+    def asker(share: list[str]) -> None:
+        for question in share:
+            try:
+                together[question] = [c.quote for c in ask(retriever, question).citations]
+            except Exception as exc:  # a race shows up as any exception
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=asker, args=(questions[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and together == alone
