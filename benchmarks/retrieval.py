@@ -58,6 +58,7 @@ def latency(retriever: Retriever, questions: list[str], runs: int = 100) -> tupl
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", default="seed,xquad,cmrc")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated; default: all four")
     args = parser.parse_args()
     embedder = Embedder()
     rows = []
@@ -67,7 +68,7 @@ def main() -> None:
         if stats and dataset.corpus not in builds:  # the seed paper has two question sets
             builds[dataset.corpus] = (f"{dataset.name.split()[0]} {dataset.corpus.name}", stats)
         questions = load_questions(dataset.questions)
-        for method in METHODS:
+        for method in args.methods.split(","):
             retriever = Retriever(index, embedder, method)
             outcomes = evaluate(retriever, questions)
             p50, p95 = latency(retriever, [q.q for q in questions])
@@ -105,9 +106,10 @@ def chart(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     groups = list(dict.fromkeys(f"{r['data']} ({r['lang']})" for r in rows))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
     figure, axis = plt.subplots(figsize=(max(6, 1.6 * len(groups)), 4))
-    width = 0.8 / len(METHODS)
-    for i, method in enumerate(METHODS):
+    width = 0.8 / len(methods)
+    for i, method in enumerate(methods):
         values = [next((r["hit1"] for r in rows if f"{r['data']} ({r['lang']})" == g and r["method"] == method), 0)
                   for g in groups]
         axis.bar([x + i * width for x in range(len(groups))], values, width, label=method)

@@ -1,12 +1,13 @@
 """The searchable index: chunk records, their FAISS vectors, sentence vectors and a manifest.
 
 Layout of `index/<name>/`: `manifest.json` (model identity, chunker version, a hash per
-source file), `documents.json`, `chunks.jsonl`, `chunks.faiss` (inner product on
-normalized vectors: exact cosine search), `sentences.npy` (one vector per sentence of
+source file, and the SHA-256 of every other file with the row counts, checked on loading),
+`documents.json`, `chunks.jsonl`, `chunks.faiss` (inner product on normalized vectors:
+exact cosine search), `sentences.npy` (one vector per sentence of
 every chunk, in chunk order), `answers.npy` (the same sentences by the answer encoder, see
 `qa.embedding.AnswerEncoder`) and `lexical/` (BM25 over the chunks' search terms, rebuilt
 whole on every update since it costs a second where embedding costs minutes). Builds are
-written beside the target and swapped in.
+written beside the target and swapped in, one at a time (`qa.locking`).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ class Index:
             answers = np.load(folder / "answers.npy")
             lexical = LexicalIndex.load(folder / "lexical")
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-            raise IndexDamaged(folder, "a file", f"unreadable: {exc}") from exc
+            raise IndexDamaged(folder, "the index", f"unreadable: {exc}") from exc
         rows = manifest.get("rows", {})
         counted = {"chunks.jsonl": len(chunks), "chunks.faiss": len(vectors), "lexical": lexical.size}
         for name, count in counted.items():
