@@ -174,8 +174,8 @@ def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
     if not rebuild and (config.index / "manifest.json").exists():
         try:
             index = Index.load(config.index)
-        except IndexDamaged as exc:
-            print(f"{exc.folder}: {exc.name} is damaged ({exc.problem}); rebuilding", file=sys.stderr)
+        except IndexDamaged:
+            pass  # rebuilt below; the build's report names the damage
     elif not rebuild:
         print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
     if index is None:
@@ -194,10 +194,11 @@ def format_report(report: BuildReport, folder: Path) -> str:
     lines = [
         f"index {folder}: {report.chunks} chunks in {report.seconds:.1f} s "
         f"({len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)"
+        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
+        f"{f', {len(report.kept)} kept from the last build' if report.kept else ''})"
     ]
     if report.repaired:
-        lines.insert(0, f"rebuilt the index: {report.repaired}")
+        lines.insert(0, f"{report.repaired}; rebuilt the index")
     lines += [f"  skipped {source}: {_reason(source, message)}" for source, message in report.errors.items()]
     lines += [f"  kept the last indexed version of {source}: {_reason(source, message)}"
               for source, message in report.kept.items()]

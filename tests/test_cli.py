@@ -152,7 +152,7 @@ def test_add_remove_and_list_change_the_library_or_nothing(tmp_path):
     faiss_file = index / "chunks.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:-8] + b"\xff" * 8)
     searched = run("search", "When was the harbour wall rebuilt?", "--json", *where)
-    assert searched.returncode == 0 and "chunks.faiss is damaged (checksum mismatch); rebuilding" in searched.stderr
+    assert searched.returncode == 0 and "chunks.faiss is damaged (checksum mismatch); rebuilt the index" in searched.stderr
     assert json.loads(searched.stdout)["hits"][0]["doc_id"] == "harbour.txt"
     removed = run("remove", "harbour.txt", *where)
     assert removed.returncode == 0 and "removed harbour.txt" in removed.stdout
