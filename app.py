@@ -38,6 +38,10 @@ THEME = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", 
                           font_mono=["ui-monospace", "monospace"])
 
 
+# What a request can be refused for; anything else is a bug, and still no traceback reaches the page.
+REFUSALS = (ValueError, IndexLoadError, OSError)
+
+
 def user_errors(handler):
     """Refusals (bad question, bad top_k, a file that cannot be added) reach the user as one
     clear message, never as a traceback."""
@@ -46,7 +50,7 @@ def user_errors(handler):
     def guarded(*args, **kwargs):
         try:
             return handler(*args, **kwargs)
-        except (ValueError, IndexLoadError, OSError) as exc:
+        except REFUSALS as exc:
             raise gr.Error(str(exc)) from exc
 
     return guarded
@@ -75,7 +79,7 @@ def build_ui(service: QAService) -> gr.Blocks:
             except NameTaken:
                 taken.append(path)
                 outcomes.append(f"⚠ {name}: 已在文献库中，点“替换”确认替换 / already in the library: click Replace to replace it")
-            except (ValueError, IndexLoadError, OSError) as exc:
+            except REFUSALS as exc:
                 outcomes.append(f"✗ {name}: 未添加 / not added — {exc}")
         return ("\n\n".join(outcomes), *library_view(), taken, gr.update(visible=bool(taken)))
 
@@ -86,7 +90,7 @@ def build_ui(service: QAService) -> gr.Blocks:
             try:
                 outcomes.append(added_line(name, service.add_document(Path(path), replace=True), service.index(),
                                            replaced=True))
-            except (ValueError, IndexLoadError, OSError) as exc:
+            except REFUSALS as exc:
                 outcomes.append(f"✗ {name}: 未替换，原文献保留 / not replaced, the old version stays — {exc}")
         return ("\n\n".join(outcomes), *library_view(), [], gr.update(visible=False))
 
@@ -99,14 +103,14 @@ def build_ui(service: QAService) -> gr.Blocks:
         try:
             service.remove_document(doc_id or "")
             status = f"✓ 已删除 / removed {doc_id} (文件移至 / its file moved to seeds/{TRASH}/)"
-        except (ValueError, IndexLoadError, OSError) as exc:
+        except REFUSALS as exc:
             status = f"✗ {exc}"
         return status, *library_view(), gr.update(visible=False)
 
     def reindex_view():
         try:
             report = service.refresh()
-        except (ValueError, IndexLoadError, OSError) as exc:
+        except REFUSALS as exc:
             return f"✗ {exc}", *library_view()
         lines = [f"✓ 索引已更新 / index updated: {len(report.added)} 新增 added, {len(report.updated)} 更新 updated, "
                  f"{len(report.removed)} 移除 removed, {len(report.unchanged)} 未变 unchanged ({report.seconds:.1f} s)"]
