@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--index", type=Path, help="index folder (default index/default, env QA_INDEX)")
     parser.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
     parser.add_argument("--auth", help="USER:PASS: ask for this login (env QA_AUTH); do this before serving beyond 127.0.0.1")
-    parser.add_argument("--workers", type=int, help="questions answered at once (default 4, env QA_WORKERS)")
+    parser.add_argument("--workers", type=int, help="questions answered at once (default 8, env QA_WORKERS)")
     args = parser.parse_args(argv)
     config = Config.from_env(index=args.index, seeds=args.seeds, auth=args.auth, workers=args.workers)
     if config.auth and ":" not in config.auth:

@@ -27,7 +27,7 @@ class Config:
     reranker: str = ""  # optional sentence-transformers CrossEncoder name or folder
     max_text_mb: int = 20  # a text file over this is refused before it is read
     max_question_chars: int = 2000  # a longer question is cut here, with a note in the answer
-    workers: int = 4  # questions the app answers at once
+    workers: int = 8  # questions the app answers at once (8 beat 4 in benchmarks/load.py: more to batch)
     auth: str = ""  # USER:PASS turns on the app's login (for anyone who serves it beyond 127.0.0.1)
 
     # Environment variable for each field.
