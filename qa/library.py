@@ -107,7 +107,7 @@ class Library:
             try:
                 staged = staging / name
                 staged.write_bytes(data)
-                try:
+                try:  # read once before the build, so a refusal needs no model and touches no index
                     read_document(staged, source=name)
                 except DocumentError as exc:
                     raise LibraryError(str(exc)) from exc
