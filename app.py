@@ -192,18 +192,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
     parser.add_argument("--auth", help="USER:PASS: ask for this login (env QA_AUTH); do this before serving beyond 127.0.0.1")
     parser.add_argument("--workers", type=int, help="questions answered at once (default 8, env QA_WORKERS)")
+    parser.add_argument("--processes", type=int,
+                        help="processes that answer, each with its own model (default 2, env QA_PROCESSES)")
     args = parser.parse_args(argv)
-    config = Config.from_env(index=args.index, seeds=args.seeds, auth=args.auth, workers=args.workers)
+    config = Config.from_env(index=args.index, seeds=args.seeds, auth=args.auth, workers=args.workers,
+                             processes=args.processes)
     if config.auth and ":" not in config.auth:
         parser.error("--auth takes USER:PASS")
-    service = QAService(config)
+    if config.processes < 1:
+        parser.error("--processes takes a whole number from 1")
+    service = QAService(config, processes=config.processes)
     print(f"indexing {config.seeds} into {config.index}", file=sys.stderr)
     report = service.refresh(progress=True)
     print(format_report(report, config.index), file=sys.stderr)
+    if service.answering:
+        service.answering.wait_ready()
     ui = build_ui(service).queue(default_concurrency_limit=config.workers)
     ui.launch(server_name=args.host, server_port=args.port, share=False, theme=THEME, css=CSS, show_error=True,
               auth=tuple(config.auth.split(":", 1)) if config.auth else None,
-              max_file_size=int(config.max_text_mb * 1_000_000))
+              max_file_size=int(config.max_text_mb * 1_000_000), state_session_capacity=config.sessions)
 
 
 if __name__ == "__main__":

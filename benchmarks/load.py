@@ -3,10 +3,11 @@
     python -m benchmarks.load [--clients 1 5 20] [--seconds 60] [--json]
 
 Starts `python app.py` on a free port of 127.0.0.1 over a copy of seeds/ (its own index in a
-temporary folder), asks a few questions to warm it up, then for each client count runs that
+temporary folder; QA_PROCESSES and QA_WORKERS pass through to it), asks a few questions to warm it up, then for each client count runs that
 many threads, each asking through the `/ask` API (Gradio's two-step HTTP call) in a loop until
 the time is up or it has sent its share of the request cap. It reports answers/s, latency
-p50/p95, errors, and the app's resident memory (VmRSS) at the start and the end of each round.
+p50/p95, errors, and the resident memory (VmRSS) of the app and its answering processes at the
+start and the end of each round.
 Traffic goes to 127.0.0.1 only; the app is stopped at the end.
 """
 
@@ -40,10 +41,26 @@ def free_port() -> int:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of the app and its answering processes (qa.workers), together."""
+    total = 0.0
+    for process in [pid, *descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue  # ended meanwhile
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children + [grandchild for child in children for grandchild in descendants(child)]
 
 
 def ask(connection: http.client.HTTPConnection, question: str) -> dict:

@@ -28,6 +28,12 @@ class Config:
     max_text_mb: int = 20  # a text file over this is refused before it is read
     max_question_chars: int = 2000  # a longer question is cut here, with a note in the answer
     workers: int = 8  # questions the app answers at once (8 beat 4 in benchmarks/load.py: more to batch)
+    # Processes the app answers in, each with its own model (~1.2 GB): one Python process answers
+    # on about one core (see qa/workers.py). 1 answers in the app's own process.
+    processes: int = 2
+    # Browser sessions the app remembers (Gradio keeps each one's page state, ~70 kB, and every API
+    # call opens one): a cap keeps memory flat under load; the least recently used is forgotten.
+    sessions: int = 200
     auth: str = ""  # USER:PASS turns on the app's login (for anyone who serves it beyond 127.0.0.1)
 
     # Environment variable for each field.
@@ -44,6 +50,8 @@ class Config:
         "max_text_mb": "QA_MAX_TEXT_MB",
         "max_question_chars": "QA_MAX_QUESTION_CHARS",
         "workers": "QA_WORKERS",
+        "processes": "QA_PROCESSES",
+        "sessions": "QA_SESSIONS",
         "auth": "QA_AUTH",
     }
 

@@ -55,6 +55,9 @@ class IndexDamaged(IndexLoadError):
         self.folder, self.name, self.problem = folder, name, problem
         super().__init__(f"{folder}: {name} is damaged ({problem}); rebuild it with `python -m qa index`")
 
+    def __reduce__(self):  # raised in an answering process, re-raised in the app's (qa.workers)
+        return type(self), (self.folder, self.name, self.problem)
+
 
 @dataclass
 class BuildReport:

@@ -116,6 +116,10 @@ class Retriever:
     (reciprocal rank fusion of those two) are the simple recipes it is measured against.
     """
 
+    @classmethod
+    def from_config(cls, index: Index, embedder: Embedder, config: Config, reranker=None) -> Retriever:
+        return cls(index, embedder, config.method, reranker=reranker, question_limit=config.max_question_chars)
+
     def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid", reranker=None,
                  question_limit: int = Config.max_question_chars):
         if method not in METHODS:

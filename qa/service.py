@@ -1,8 +1,9 @@
 """One library served to many requests at once: ask, search, and change the library while serving.
 
-The app holds one `QAService`. Questions run concurrently on the retriever of the moment; a
-change to the library (`add`, `remove`, `refresh`) builds the new index under the index lock
-while questions keep using the old one, then switches in one assignment.
+The app holds one `QAService`. Questions run concurrently on the retriever of the moment, in
+this process or in answering processes (`qa.workers`); a change to the library (`add`,
+`remove`, `refresh`) builds the new index under the index lock while questions keep using the
+old one, then switches in one assignment (the processes switch when they see its manifest).
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ from qa.embedding import Embedder, load_reranker
 from qa.index import BuildReport, Index
 from qa.library import Library, entries
 from qa.retrieval import Hit, Retriever
+from qa.workers import AnswerProcesses
 
 
 class QAService:
-    def __init__(self, config: Config):
+    """`processes` > 1 answers questions in that many processes; else in this one."""
+
+    def __init__(self, config: Config, processes: int = 1):
         self.config = config
-        self.embedder = Embedder.from_config(config)
+        self.embedder = Embedder.from_config(config)  # first, so the processes find the model built
         self.reranker = load_reranker(config.reranker)
         self.library = Library(config.seeds, config.index, self.embedder, config.chunk_chars, config.max_text_mb)
+        self.answering = AnswerProcesses(config, processes) if processes > 1 else None
         self.retriever: Retriever | None = None
+        self.current: Index | None = None
         self.last_report: BuildReport | None = None
 
     def refresh(self, progress: bool = False) -> BuildReport:
@@ -39,22 +45,35 @@ class QAService:
         return self._serve(*self.library.remove(doc_id))
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
-        return ask(self._ready(), question, checked_top_k(self.config.top_k if top_k is None else top_k))
+        top_k = checked_top_k(self.config.top_k if top_k is None else top_k)
+        if self.answering:
+            return self.answering.ask(question, top_k)
+        return ask(self._ready(), question, top_k)
 
     def search(self, question: str, top_k: int | None = None) -> list[Hit]:
-        return self._ready().search(question, checked_top_k(self.config.top_k if top_k is None else top_k))
+        top_k = checked_top_k(self.config.top_k if top_k is None else top_k)
+        if self.answering:
+            return self.answering.search(question, top_k)
+        return self._ready().search(question, top_k)
 
     def index(self) -> Index:
         """The index questions are answered from now."""
-        return self._ready().index
+        if self.current is None:
+            self.refresh()
+        return self.current
 
     def doc_ids(self) -> list[str]:
         return [entry.doc_id for entry in entries(self.index())]
 
+    def close(self) -> None:
+        if self.answering:
+            self.answering.close()
+
     def _serve(self, index: Index, report: BuildReport) -> BuildReport:
-        retriever = Retriever(index, self.embedder, self.config.method, reranker=self.reranker,
-                              question_limit=self.config.max_question_chars)
-        self.retriever = retriever  # one assignment: a question sees the old index or the new one
+        if not self.answering:
+            # One assignment: a question sees the old index or the new one.
+            self.retriever = Retriever.from_config(index, self.embedder, self.config, self.reranker)
+        self.current = index
         self.last_report = report
         return report
 

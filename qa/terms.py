@@ -64,6 +64,13 @@ def normalize_number(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Search terms of `text` in reading order, stop words and punctuation removed."""
+    return list(_terms(text))
+
+
+# The same passages' sentences and dictionary readings are tokenized for question after question;
+# jieba was a sixth of an answer's time under load. Bounded: a few tens of MB at most.
+@lru_cache(maxsize=32768)
+def _terms(text: str) -> tuple[str, ...]:
     terms: list[str] = []
     for match in TOKEN.finditer(text):
         kind = match.lastgroup
@@ -76,7 +83,7 @@ def tokenize(text: str) -> list[str]:
                 terms.append(stem(word))
         else:
             terms.extend(word for word in jieba.cut_for_search(piece) if not _is_stopword_zh(word))
-    return terms
+    return tuple(terms)
 
 
 def english_words(text: str) -> list[str]:

@@ -51,9 +51,21 @@ def app(tmp_path_factory):
                 process.kill()
                 raise RuntimeError((root / "app.log").read_text()) from None
             time.sleep(1)
+    answering = children(process.pid)
+    # Two answering processes (QA_PROCESSES) and multiprocessing's resource tracker.
+    assert len(answering) >= 2, answering
     yield url, index, seeds
-    process.terminate()
+    process.kill()  # as hard as an app can end: its answering processes must not outlive it
     process.wait(timeout=30)
+    deadline = time.time() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in answering) and time.time() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in answering if Path(f"/proc/{pid}").exists()], "answering processes outlived the app"
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").glob("*")
+            for child in (task / "children").read_text().split()]
 
 
 @pytest.fixture(scope="module")
