@@ -21,7 +21,7 @@ from qa.cli import format_report  # noqa: E402
 from qa.config import Config  # noqa: E402
 from qa.index import TRASH, BuildReport, Index, IndexLoadError  # noqa: E402
 from qa.library import NameTaken  # noqa: E402
-from qa.reading import SUPPORTED_SUFFIXES  # noqa: E402
+from qa.readers import SUPPORTED_SUFFIXES  # noqa: E402
 from qa.render import CSS, answer_html, hits_html, library_html, references_text  # noqa: E402
 from qa.retrieval import search_payload  # noqa: E402
 from qa.service import QAService  # noqa: E402
@@ -151,7 +151,8 @@ def build_ui(service: QAService) -> gr.Blocks:
                 query.submit(search_view, query, results, api_visibility="private")
             with gr.Tab("文献库 Library"):
                 suffixes = ", ".join(SUPPORTED_SUFFIXES)
-                upload = gr.File(label=f"添加文献 / Add documents ({suffixes}, ≤ {service.config.max_text_mb} MB)",
+                upload = gr.File(label=f"添加文献 / Add documents ({suffixes}; text ≤ {service.config.max_text_mb} MB, "
+                                       f"PDF/Word ≤ {service.config.max_file_mb} MB)",
                                  file_types=list(SUPPORTED_SUFFIXES), file_count="multiple", type="filepath",
                                  elem_id="upload")
                 status = gr.Markdown(elem_id="library-status")
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     ui = build_ui(service).queue(default_concurrency_limit=config.workers)
     ui.launch(server_name=args.host, server_port=args.port, share=False, theme=THEME, css=CSS, show_error=True,
               auth=tuple(config.auth.split(":", 1)) if config.auth else None,
-              max_file_size=int(config.max_text_mb * 1_000_000), state_session_capacity=config.sessions)
+              max_file_size=int(max(config.max_text_mb, config.max_file_mb) * 1_000_000), state_session_capacity=config.sessions)
 
 
 if __name__ == "__main__":

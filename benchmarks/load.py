@@ -3,11 +3,11 @@
     python -m benchmarks.load [--clients 1 5 20] [--seconds 60] [--json]
 
 Starts `python app.py` on a free port of 127.0.0.1 over a copy of seeds/ (its own index in a
-temporary folder; QA_PROCESSES and QA_WORKERS pass through to it), asks a few questions to warm it up, then for each client count runs that
-many threads, each asking through the `/ask` API (Gradio's two-step HTTP call) in a loop until
-the time is up or it has sent its share of the request cap. It reports answers/s, latency
-p50/p95, errors, and the resident memory (VmRSS) of the app and its answering processes at the
-start and the end of each round.
+temporary folder; QA_PROCESSES and QA_WORKERS pass through to it), asks a few questions to
+warm it up, then for each client count runs that many threads, each asking through the `/ask`
+API (Gradio's two-step HTTP call) in a loop until the time is up or it has sent its share of
+the request cap. It reports answers/s, latency p50/p95, errors, and the resident memory
+(VmRSS) of the app and its answering processes at the start and the end of each round.
 Traffic goes to 127.0.0.1 only; the app is stopped at the end.
 """
 

@@ -9,7 +9,7 @@ from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.evidence import SentenceScore
 from qa.questions import truncation_note
-from qa.reading import is_table_row
+from qa.readers.text import is_table_row
 from qa.references import reference
 from qa.retrieval import Hit, Query, Retriever
 from qa.support import Support, assess, unmatched_terms
@@ -46,11 +46,12 @@ class Citation:
     doc_title: str
     authors: tuple[str, ...]
     section: tuple[str, ...]
-    page: int
+    page: int  # the file's page, from 1
     quote: str
     start: int
     end: int
-    reference: str  # GB/T 7714 (Chinese sources) or APA (English), with the page
+    reference: str  # GB/T 7714 (Chinese sources) or APA (English), with the printed page
+    page_label: str | None = None  # the printed page number, when the file says it (PDF)
 
     def to_dict(self) -> dict:
         return {
@@ -60,6 +61,7 @@ class Citation:
             "authors": list(self.authors),
             "section": list(self.section),
             "page": self.page,
+            "page_label": self.page_label,
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
@@ -123,7 +125,7 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
         page = scored.sentence.page
         quote = document.text[start:end]
         citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
-                                  page, quote, start, end, reference(document, page)))
+                                  page, quote, start, end, reference(document, page), document.label_of(page)))
         parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 

@@ -37,7 +37,7 @@ import lemminflect
 
 from qa.config import Config
 from qa.document import Document
-from qa.reading import language_of
+from qa.readers.text import language_of
 from qa.terms import chinese_words, english_words, stem, tokenize
 
 BRIDGE_FORMAT = 3  # bump when the built maps change, so cached bridges are rebuilt

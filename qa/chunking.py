@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from qa.document import Block, Document
-from qa.reading import is_cjk, language_of
+from qa.readers.text import is_cjk, language_of
 
 CHUNKER_VERSION = "4"
 # Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about

@@ -110,7 +110,7 @@ def read_questions(args) -> list[str]:
 def library(config: Config) -> Library:
     """The library of `config`; its model is loaded only once an index is built."""
     return Library(config.seeds, config.index, lambda: Embedder.from_config(config), config.chunk_chars,
-                   config.max_text_mb)
+                   config.max_text_mb, config.max_file_mb)
 
 
 def run_index(config: Config) -> int:
@@ -180,7 +180,7 @@ def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
         print(f"no index at {config.index}: building it from {config.seeds}", file=sys.stderr)
     if index is None:
         index, report = Library(config.seeds, config.index, embedder, config.chunk_chars,
-                                config.max_text_mb).refresh(progress=True)
+                                config.max_text_mb, config.max_file_mb).refresh(progress=True)
         print(format_report(report, config.index), file=sys.stderr)
     return Retriever(index, embedder, config.method, reranker=load_reranker(config.reranker),
                      question_limit=config.max_question_chars)

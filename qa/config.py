@@ -25,7 +25,8 @@ class Config:
     precision: str = "auto"  # embedding arithmetic: bfloat16 where the CPU has it natively (auto), float32, bfloat16
     method: str = "hybrid"  # hybrid (the product), or a baseline: dense, lexical, rrf
     reranker: str = ""  # optional sentence-transformers CrossEncoder name or folder
-    max_text_mb: int = 20  # a text file over this is refused before it is read
+    max_text_mb: int = 20  # a text file (.txt, .md, .html) over this is refused before it is read
+    max_file_mb: int = 200  # a PDF or Word file over this is refused before it is read
     max_question_chars: int = 2000  # a longer question is cut here, with a note in the answer
     workers: int = 8  # questions the app answers at once (8 beat 4 in benchmarks/load.py: more to batch)
     # Processes the app answers in, each with its own model (~1.2 GB): one Python process answers
@@ -48,6 +49,7 @@ class Config:
         "reranker": "QA_RERANKER",
         "precision": "QA_PRECISION",
         "max_text_mb": "QA_MAX_TEXT_MB",
+        "max_file_mb": "QA_MAX_FILE_MB",
         "max_question_chars": "QA_MAX_QUESTION_CHARS",
         "workers": "QA_WORKERS",
         "processes": "QA_PROCESSES",

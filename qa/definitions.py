@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Set
 
-from qa.reading import is_cjk
+from qa.readers.text import is_cjk
 from qa.terms import stem, tokenize
 
 # The question's whole shape must be a definition request: "数字势差是什么？", not "X是什么性质的公司？".

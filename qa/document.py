@@ -6,13 +6,19 @@ import bisect
 from dataclasses import asdict, dataclass, field
 
 
+class DocumentError(ValueError):
+    """A source file that cannot be read; the message names the file."""
+
+
 @dataclass(frozen=True)
 class Page:
     """A page of the source; its body text is `text[start:end]` (footnotes live apart)."""
 
-    number: int
+    number: int  # the physical page of the file, from 1
     start: int
     end: int
+    label: str | None = None  # the printed page number (PDF page labels or the running header/footer)
+    ocr: bool = False  # its text was read from the page's image
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,10 @@ class Document:
                 return note.page
         index = bisect.bisect_right(self.pages, offset, key=lambda page: page.start) - 1
         return self.pages[max(index, 0)].number
+
+    def label_of(self, number: int) -> str | None:
+        """The printed page number of physical page `number`, if known."""
+        return next((page.label for page in self.pages if page.number == number), None)
 
     def walk_sections(self):
         stack = list(reversed(self.sections))

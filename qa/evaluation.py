@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.answer import Answer, ask
-from qa.reading import language_of
+from qa.readers.text import language_of
 from qa.retrieval import Retriever
 
 DEPTH = 10  # passages retrieved per question: MRR@10 needs ten

@@ -44,7 +44,7 @@ import numpy as np
 from qa.chunking import Chunk, Sentence
 from qa.definitions import asked_term, defined_term, defines, term_words
 from qa.lexical import LexicalIndex
-from qa.reading import is_table_row
+from qa.readers.text import is_table_row
 from qa.terms import COUNT_WORDS, tokenize
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from qa.document import Document, document_from_dict, document_to_dict
 from qa.embedding import AnswerEncoder
 from qa.lexical import LexicalIndex
 from qa.locking import index_lock
-from qa.reading import SUPPORTED_SUFFIXES, DocumentError, check_size, printable_name, read_document, sidecar_of
+from qa.readers import SUPPORTED_SUFFIXES, DocumentError, check_size, printable_name, read_document, sidecar_of
 
 FORMAT_VERSION = 6
 # Front-matter lines say what they are, so "who are the authors?" finds the line of names.
@@ -330,7 +330,8 @@ def file_hashes(path: Path) -> tuple[str, str]:
 
 
 def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, progress: bool = True,
-                changes: SeedChanges | None = None, max_text_mb: float = 20) -> tuple[Index, BuildReport]:
+                changes: SeedChanges | None = None, max_text_mb: float = 20,
+                max_file_mb: float = 200) -> tuple[Index, BuildReport]:
     """Build or update the index at `folder` from `seeds`: only new or changed files are embedded.
 
     Every file is read on its own: one that cannot be read is skipped with its reason, and one
@@ -338,11 +339,12 @@ def build_index(seeds: Path, folder: Path, embedder, chunk_chars: int = 400, pro
     One build at a time per index (`qa.locking`); debris of killed builds is removed."""
     with index_lock(folder, quiet=not progress):
         _remove_debris(folder)
-        return _build(Path(seeds), Path(folder), embedder, chunk_chars, progress, changes or SeedChanges(), max_text_mb)
+        return _build(Path(seeds), Path(folder), embedder, chunk_chars, progress, changes or SeedChanges(), max_text_mb,
+                      max_file_mb)
 
 
 def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool, changes: SeedChanges,
-           max_text_mb: float) -> tuple[Index, BuildReport]:
+           max_text_mb: float, max_file_mb: float) -> tuple[Index, BuildReport]:
     began = time.perf_counter()
     report = BuildReport()
     if not seeds.is_dir():
@@ -367,7 +369,7 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
         old = old_files.get(source)
         try:
             size = path.stat().st_size
-            check_size(size, source, max_text_mb)
+            check_size(size, source, max_text_mb, max_file_mb)
             content, digest = file_hashes(path)
             first = first_with.setdefault(content, source)
             if first != source:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from qa.index import INCOMING, BuildReport, Index, SeedChanges, build_index
 from qa.locking import index_lock
-from qa.reading import (
+from qa.readers import (
     META_SUFFIX,
     SUPPORTED_SUFFIXES,
     DocumentError,
@@ -58,12 +58,14 @@ class Library:
     """`embedder` is an `Embedder`, or a function that loads one: then a refused change
     answers at once, without waiting for the model."""
 
-    def __init__(self, seeds: Path, index: Path, embedder, chunk_chars: int = 400, max_text_mb: float = 20):
+    def __init__(self, seeds: Path, index: Path, embedder, chunk_chars: int = 400, max_text_mb: float = 20,
+                 max_file_mb: float = 200):
         self.seeds = Path(seeds)
         self.index = Path(index)
         self._embedder = embedder
         self.chunk_chars = chunk_chars
         self.max_text_mb = max_text_mb
+        self.max_file_mb = max_file_mb
 
     @functools.cached_property
     def embedder(self):
@@ -72,7 +74,8 @@ class Library:
     def refresh(self, progress: bool = False, changes: SeedChanges | None = None) -> tuple[Index, BuildReport]:
         """Bring the index up to date with the seeds folder (repairing it if it is damaged)."""
         return build_index(self.seeds, self.index, self.embedder, self.chunk_chars, progress=progress,
-                           changes=changes, max_text_mb=self.max_text_mb)
+                           changes=changes, max_text_mb=self.max_text_mb,
+                           max_file_mb=self.max_file_mb)
 
     def add(self, file: Path, replace: bool = False, name: str | None = None,
             progress: bool = False) -> tuple[Index, BuildReport]:
@@ -83,7 +86,7 @@ class Library:
         if not file.is_file():
             raise LibraryError(f"{file}: no such file")
         try:
-            check_size(file.stat().st_size, name, self.max_text_mb)
+            check_size(file.stat().st_size, name, self.max_text_mb, self.max_file_mb)
             data = file.read_bytes()
         except OSError as exc:
             raise LibraryError(f"{name}: cannot be read ({exc.strerror or exc})") from exc

@@ -15,10 +15,17 @@ def reference(document: Document, page: int) -> str:
     return gb_t_7714(document, page) if document.lang == "zh" else apa(document, page)
 
 
-def printed_page(meta: dict, page: int) -> int:
-    """The page number as printed in the journal: the file's page 1 is `first_page`."""
-    first = meta.get("first_page")
-    return int(first) + page - 1 if isinstance(first, int) or str(first or "").isdigit() else page
+def printed_page(document: Document, page: int) -> str | None:
+    """The page number as printed: the file's own label (a PDF's page labels or running
+    header), else counted from the sidecar's `first_page`, else the file's page; None for a
+    document without pages (Word, web)."""
+    if document.meta.get("paged") is False:
+        return None
+    label = document.label_of(page)
+    if label:
+        return label
+    first = document.meta.get("first_page")
+    return str(int(first) + page - 1 if isinstance(first, int) or str(first or "").isdigit() else page)
 
 
 def gb_t_7714(document: Document, page: int) -> str:
@@ -32,8 +39,12 @@ def gb_t_7714(document: Document, page: int) -> str:
     where = ", ".join(str(x) for x in (journal, meta.get("year")) if x)
     if meta.get("volume") or meta.get("issue"):
         where += f", {meta.get('volume', '')}" + (f"({meta['issue']})" if meta.get("issue") else "")
-    parts.append(f"{where}: {printed_page(meta, page)}." if where else f"{printed_page(meta, page)}.")
-    return "".join(parts)
+    printed = printed_page(document, page)
+    if printed is None:
+        parts.append(f"{where}." if where else "")
+    else:
+        parts.append(f"{where}: {printed}." if where else f"{printed}.")
+    return "".join(parts).strip()
 
 
 def _apa_name(name: str) -> str:
@@ -64,5 +75,7 @@ def apa(document: Document, page: int) -> str:
         volume = f", {meta['volume']}" if meta.get("volume") else ""
         issue = f"({meta['issue']})" if meta.get("issue") else ""
         parts.append(f"{journal}{volume}{issue}. ")
-    parts.append(f"(p. {printed_page(meta, page)})")
-    return "".join(parts)
+    printed = printed_page(document, page)
+    if printed is not None:
+        parts.append(f"(p. {printed})")
+    return "".join(parts).strip()

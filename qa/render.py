@@ -9,7 +9,7 @@ from qa.answer import Answer, Citation
 from qa.document import Section
 from qa.index import Index
 from qa.library import entries
-from qa.reading import language_of
+from qa.readers.text import language_of
 from qa.retrieval import Hit
 from qa.terms import chinese_words, english_words
 

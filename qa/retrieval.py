@@ -45,7 +45,7 @@ from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, ci
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.questions import clean_question
-from qa.reading import language_of
+from qa.readers.text import language_of
 from qa.terms import tokenize
 
 METHODS = ("hybrid", "dense", "lexical", "rrf")

@@ -26,7 +26,8 @@ class QAService:
         self.config = config
         self.embedder = Embedder.from_config(config)  # first, so the processes find the model built
         self.reranker = load_reranker(config.reranker)
-        self.library = Library(config.seeds, config.index, self.embedder, config.chunk_chars, config.max_text_mb)
+        self.library = Library(config.seeds, config.index, self.embedder, config.chunk_chars, config.max_text_mb,
+                               config.max_file_mb)
         self.answering = AnswerProcesses(config, processes) if processes > 1 else None
         self.retriever: Retriever | None = None
         self.current: Index | None = None

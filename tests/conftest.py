@@ -10,7 +10,7 @@ import pytest
 from qa.config import Config
 from qa.embedding import Embedder
 from qa.index import build_index
-from qa.reading import read_document
+from qa.readers import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -1,7 +1,7 @@
 """Chunks: inside one section, whole sentences, bounded length, exact offsets and pages."""
 
 from qa.chunking import block_sentences, chunk_document, join_chunks, split_paragraph_runs, split_sentences, text_size
-from qa.reading import parse_text
+from qa.readers.text import parse_text
 
 
 def test_sentence_split_keeps_numbers_and_closing_quotes():

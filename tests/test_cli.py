@@ -14,7 +14,8 @@ from tests.conftest import ROOT, SHARED_EVAL
 HIT_KEYS = {
     "rank", "score", "cosine", "chunk_id", "doc_id", "doc_title", "section", "page_start", "page_end", "start", "end", "text"
 }
-CITATION_KEYS = {"n", "doc_id", "doc_title", "authors", "section", "page", "quote", "start", "end", "reference"}
+CITATION_KEYS = {"n", "doc_id", "doc_title", "authors", "section", "page", "page_label", "quote", "start", "end",
+                 "reference"}
 
 
 def run(*args, stdin=None):

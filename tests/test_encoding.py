@@ -4,7 +4,8 @@ import codecs
 
 import pytest
 
-from qa.reading import DocumentError, decode_bytes, read_document
+from qa.readers import DocumentError, read_document
+from qa.readers.text import decode_bytes
 
 TEXT = "城乡数字势差与逆差序智治\n\n一、数字势差\n\n数字势差是“二元结构”与数字挤兑相结合的产物。Digital divide.\n"
 
@@ -41,9 +42,9 @@ def test_undecodable_bytes_are_refused_with_their_name(tmp_path):
 
 
 def test_unsupported_format_and_bad_metadata(tmp_path):
-    (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.7")
-    with pytest.raises(DocumentError, match="paper.pdf: unsupported format"):
-        read_document(tmp_path / "paper.pdf", tmp_path)
+    (tmp_path / "paper.odt").write_bytes(b"PK")
+    with pytest.raises(DocumentError, match="paper.odt: unsupported format"):
+        read_document(tmp_path / "paper.odt", tmp_path)
     (tmp_path / "note.txt").write_text(TEXT, encoding="utf-8")
     (tmp_path / "note.meta.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(DocumentError, match="note.meta.json"):

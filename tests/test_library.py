@@ -16,7 +16,7 @@ from qa.index import Index, IndexDamaged
 from qa.library import Library, LibraryError, NameTaken, entries
 from qa.locking import index_lock
 from qa.questions import QuestionError
-from qa.reading import doc_id_for, read_document
+from qa.readers import doc_id_for, read_document
 from qa.retrieval import Retriever
 from tests.conftest import ROOT
 
@@ -118,7 +118,7 @@ def test_links_are_never_written_through_or_followed_out_of_the_folder(library, 
     with pytest.raises(LibraryError, match="symbolic link"):
         library.add(upload, replace=True)
     assert outside.read_text(encoding="utf-8").startswith("A private file")
-    for name in ("../escape.txt", ".hidden.txt", "notes.meta.json", "paper.pdf"):
+    for name in ("../escape.txt", ".hidden.txt", "notes.meta.json", "paper.odt"):
         with pytest.raises(LibraryError):
             library.add(upload, name=name)
 

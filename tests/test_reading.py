@@ -2,7 +2,7 @@
 
 import re
 
-from qa.reading import join_lines, parse_text, split_authors
+from qa.readers.text import join_lines, parse_text, split_authors
 from tests.conftest import SEED_FILE
 
 RAW_LINES = SEED_FILE.read_text(encoding="utf-8").split("\n")

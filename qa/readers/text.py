@@ -1,30 +1,21 @@
-"""Reading source files into `Document`s: decoding, page and layout repair, structure.
+"""Plain text and Markdown (`.txt`, `.md`) into a `Document`: decoding, page and layout repair, structure.
 
-The seed texts were extracted from PDFs: lines are hard-wrapped, footnotes sit at the
-bottom of pages (sometimes inside a paragraph that continues after them), figure
-captions are duplicated, and inline footnote markers stick to the text. `read_document`
-undoes that damage and records where everything came from.
+Text files are often extracted from PDFs: lines are hard-wrapped, footnotes sit at the
+bottom of pages (sometimes inside a paragraph that continues after them), figure captions
+are duplicated, and inline footnote markers stick to the text. `parse_text` undoes that
+damage and records where everything came from. Its layout stage (`layout_units`) and
+`TextBuilder` also lay out the lines the PDF reader finds.
 """
 
 from __future__ import annotations
 
 import codecs
-import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.document import Block, Document, Footnote, FootnoteRef, Page, Section
-
-SUPPORTED_SUFFIXES = (".txt", ".md")
-META_SUFFIX = ".meta.json"
-
-
-class DocumentError(ValueError):
-    """A source file that cannot be read; the message names the file."""
-
+from qa.document import Block, Document, DocumentError, Footnote, FootnoteRef, Page, Section
 
 # ---------------------------------------------------------------- decoding
 
@@ -175,6 +166,11 @@ class Line:
     text: str
     page: int
     blank_before: bool  # a meaningful blank line precedes it (paragraph break)
+    # From a reader that sees the type (PDF): superscript footnote markers taken out of `text`,
+    # as (offset in text, label), and a heading level by type size (1 = largest), 0 if none.
+    markers: tuple[tuple[int, str], ...] = ()
+    heading_level: int = 0
+    typed: bool = False  # the reader saw the type: a numbered line in body type heads only a new block
 
 
 def split_pages(text: str) -> list[list[str]]:
@@ -290,8 +286,9 @@ def is_table_row(line: str) -> bool:
     return len(tokens) >= 3 and len(numeric) / len(tokens) >= 0.5
 
 
-def layout_units(lines: list[Line], lang: str) -> tuple[list[Unit], list[Unit]]:
-    """Group lines into body units and footnotes, dropping figure residue."""
+def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> tuple[list[Unit], list[Unit]]:
+    """Group lines into body units and footnotes (lines like `a　注释`, unless `footnote_lines`
+    is off because the reader found the footnotes itself), dropping figure residue."""
     units: list[Unit] = []
     footnotes: list[Unit] = []
     page_width = {}
@@ -310,7 +307,7 @@ def layout_units(lines: list[Line], lang: str) -> tuple[list[Unit], list[Unit]]:
 
     for index, line in enumerate(lines):
         text = line.text
-        footnote = FOOTNOTE_LINE.match(text)
+        footnote = FOOTNOTE_LINE.match(text) if footnote_lines else None
         if footnote and not paragraph_is_latin(paragraph):
             footnotes.append(Unit("footnote", [Line(footnote.group(2), line.page, False)], label=footnote.group(1)))
             continue
@@ -334,7 +331,8 @@ def layout_units(lines: list[Line], lang: str) -> tuple[list[Unit], list[Unit]]:
             continue
         if line.blank_before:
             close_paragraph()
-        kind = heading_kind(text)
+        kind = heading_kind(text) if line.blank_before or not line.typed else None
+        kind = kind or (("type", line.heading_level) if line.heading_level else None)
         if kind is not None and (state != "front" or index > 0 or kind[0] in ("markdown", "named")):
             close_paragraph()
             units.append(Unit("heading", [line], heading=kind))
@@ -382,111 +380,32 @@ def _is_title_like(text: str, line: Line, page_width: dict[int, int]) -> bool:
     )
 
 
-# ---------------------------------------------------------------- the document
-
-
-def doc_id_for(source: str) -> str:
-    """A document's id: its path in the seeds folder, extension included (so paper.txt and
-    paper.md differ), when that is safe in a URL; else the safe characters and a short hash
-    of the path (sub/a b.txt → sub-a-b.txt-1f2e3d4c), the same on every build."""
-    safe = re.sub(r"[^\w.-]+", "-", source).strip("-.")
-    if safe == source:
-        return source
-    digest = hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return f"{safe or 'doc'}-{digest}"
-
-
-def printable_name(name: str) -> str:
-    """A file name as it can be shown: bytes that are not UTF-8 become U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def check_size(size: int, source: str, limit_mb: float) -> None:
-    if size > limit_mb * 1_000_000:
-        raise DocumentError(f"{source}: {size / 1_000_000:.1f} MB, over the {limit_mb:g} MB limit for a text file "
-                            "(QA_MAX_TEXT_MB)")
-
-
-def read_document(path: Path, root: Path | None = None, source: str | None = None) -> Document:
-    """Read one `.txt` or `.md` file (and its optional `.meta.json` sidecar); `source` names it
-    in the library when it is read from elsewhere (an upload not yet moved into place)."""
-    root = root or path.parent
-    source = source or path.relative_to(root).as_posix()
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise DocumentError(f"{source}: unsupported format {path.suffix!r} (supported: .txt, .md)")
-    raw = decode_bytes(path.read_bytes(), source)
-    meta = read_meta(path, source)
-    document = parse_text(raw, doc_id=doc_id_for(source), source=source, meta=meta)
-    if not document.text.strip():
-        raise DocumentError(f"{source}: no text")
-    return document
-
-
-def read_meta(path: Path, source: str) -> dict:
-    sidecar = sidecar_of(path)
-    if not sidecar.exists():
-        return {}
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"{source}: its metadata file {sidecar.name} is not valid JSON: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise DocumentError(f"{source}: its metadata file {sidecar.name} must hold a JSON object")
-    return _checked_meta(meta, f"{source}: in {sidecar.name}")
-
-
-# What a sidecar may say, by kind of value; anything else a sidecar holds is kept as it is.
-META_TEXT = ("title", "title_en", "journal", "journal_en", "doi", "url", "language", "article_number")
-META_NUMBER_OR_TEXT = ("year", "volume", "issue")
-META_PAGE = ("first_page", "last_page")
-META_NAMES = ("authors", "authors_en")
-
-
-def _checked_meta(meta: dict, where: str) -> dict:
-    """The sidecar's fields, each of the kind the references need, else a DocumentError naming it."""
-    for key in META_TEXT:
-        if key in meta and not isinstance(meta[key], str):
-            raise DocumentError(f"{where}, {key!r} must be text")
-    for key in META_NUMBER_OR_TEXT:
-        if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], int | str)):
-            raise DocumentError(f"{where}, {key!r} must be a number or text")
-    for key in META_PAGE:
-        if key in meta:
-            value = meta[key]
-            if isinstance(value, str) and value.strip().isdigit():
-                meta[key] = value = int(value)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DocumentError(f"{where}, {key!r} must be a page number")
-    for key in META_NAMES:
-        names = meta.get(key)
-        if isinstance(names, str):
-            meta[key] = split_authors(names)
-        elif names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            raise DocumentError(f"{where}, {key!r} must be a list of names")
-    return meta
-
-
-def sidecar_of(path: Path) -> Path:
-    return path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
+def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
+    return parse_text(decode_bytes(path.read_bytes(), source), doc_id, source, meta)
 
 
 def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> Document:
-    meta = dict(meta or {})
     if raw.startswith("\ufeff"):
         raw = raw[1:]
     pages = split_pages(raw)
     lines = raw_lines(pages)
     lang = language_of(raw)
-    vocabulary = latin_vocabulary(raw)
     units, footnote_units = layout_units(lines, lang)
-    builder = _TextBuilder(vocabulary, lang)
+    return build_document(units, footnote_units, len(pages), lang, latin_vocabulary(raw), doc_id, source, meta)
+
+
+def build_document(units: list[Unit], footnote_units: list[Unit], page_count: int, lang: str, vocabulary: set[str],
+                   doc_id: str, source: str, meta: dict | None) -> Document:
+    """The `Document` of laid-out units (any reader's), with offsets, pages and sections."""
+    meta = dict(meta or {})
+    builder = TextBuilder(vocabulary, lang)
     for unit in units:
         builder.add(unit)
-    builder.finish_body(len(pages))
+    builder.finish_body(page_count)
     for unit in footnote_units:
         builder.add_footnote(unit)
     title, authors = _front_matter(builder)
-    document = Document(
+    return Document(
         doc_id=doc_id,
         source=source,
         text=builder.text,
@@ -500,10 +419,9 @@ def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> 
         footnotes=builder.footnotes,
         footnote_refs=builder.link_footnotes(),
     )
-    return document
 
 
-def _front_matter(builder: _TextBuilder) -> tuple[str, list[str]]:
+def _front_matter(builder: TextBuilder) -> tuple[str, list[str]]:
     """Name the front/back matter lines: title, subtitle, authors, affiliation."""
     title, authors = "", []
     groups: list[list[int]] = []
@@ -548,7 +466,7 @@ def split_authors(line: str) -> list[str]:
     return names
 
 
-class _TextBuilder:
+class TextBuilder:
     """Lays units out into one normalized text, recording offsets, pages and sections."""
 
     def __init__(self, vocabulary: set[str], lang: str):
@@ -588,7 +506,11 @@ class _TextBuilder:
             self._add_table(unit)
             return
         text, starts = join_lines([line.text for line in unit.lines], self.vocabulary)
-        text, starts, refs = remove_markers(text, starts, unit.lines)
+        if any(line.markers for line in unit.lines):
+            refs = [(label, starts[i] + offset, line.page) for i, line in enumerate(unit.lines)
+                    for offset, label in line.markers]
+        else:
+            text, starts, refs = remove_markers(text, starts, unit.lines)
         start, end = self._append(text)
         self._note_pages(unit.lines, starts, start)
         self.refs.extend((label, start + offset, page) for label, offset, page in refs)

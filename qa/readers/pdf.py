@@ -1,0 +1,559 @@
+"""PDF (`.pdf`) into a `Document`, with pypdfium2 (per-character text, type size and boxes).
+
+Per page: characters are grouped into rows and a row into segments at wide gaps; gutters
+(x ranges that many rows leave empty between two wide segments) give the columns, and a row
+that crosses a gutter (a title, a full-width figure caption) separates bands, read column by
+column. Running headers and footers (the same text, digits aside, at the page's top or foot on
+many pages, or a bare page number) are dropped, and give the printed page number. Small type
+at the foot of the page is footnotes, linked to the superscript markers in the body; larger or
+bolder lines are headings. The lines then go through the text reader's layout (`layout_units`),
+so sections, tables and paragraphs joined across pages work as for text.
+
+A page without a text layer, or whose text is garbage (private-use or replacement characters,
+unmapped glyphs), is read by OCR (`qa.readers.ocr`); its `Page.ocr` says so.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.document import Document, DocumentError, Page
+from qa.readers.ocr import ocr_lines
+from qa.readers.text import (
+    TERMINAL,
+    Line,
+    Unit,
+    build_document,
+    cjk_share,
+    is_cjk,
+    language_of,
+    latin_vocabulary,
+    layout_units,
+)
+
+SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
+HEADING_TYPE = 1.12  # heading type is at least this share of the body's
+SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
+RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
+RUNNING_SHARE = 0.3  # and repeat on at least this share of the pages (and at least two)
+GARBAGE_SHARE = 0.15  # a page with more unusable characters than this is read by OCR
+PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,4}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
+FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
+CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
+
+
+@dataclass
+class Glyph:
+    ch: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    weight: int
+    space_before: str = ""  # the space character the file put before it; " " for one pdfium inferred
+
+    @property
+    def middle(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class Segment:
+    """Glyphs of one row between wide gaps; `text` with spaces put back, markers taken out."""
+
+    glyphs: list[Glyph]
+    text: str = ""
+    markers: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return self.glyphs[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(g.x1 for g in self.glyphs)
+
+    @property
+    def top(self) -> float:
+        return max(g.y1 for g in self.glyphs)
+
+    @property
+    def size(self) -> float:
+        return statistics.median(g.size for g in self.glyphs)
+
+    @property
+    def bold(self) -> bool:
+        return sum(g.weight >= 600 for g in self.glyphs) > len(self.glyphs) / 2
+
+
+@dataclass
+class Row:
+    segments: list[Segment]
+
+    @property
+    def top(self) -> float:
+        return max(s.top for s in self.segments)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+    @property
+    def size(self) -> float:
+        return statistics.median(g.size for s in self.segments for g in s.glyphs)
+
+
+@dataclass
+class PageLayout:
+    number: int
+    width: float
+    height: float
+    rows: list[Row]
+    label: str | None = None
+    ocr: bool = False
+
+
+def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        reason = str(exc).rstrip(".")
+        raise DocumentError(f"{source}: cannot open as a PDF ({reason}); is it damaged or password-protected?") from exc
+    try:
+        pages = [read_page(pdf, index, source) for index in range(len(pdf))]
+        labels = [pdf.get_page_label(index) or None for index in range(len(pdf))]
+        info = pdf.get_metadata_dict(skip_empty=True)
+    finally:
+        pdf.close()
+    if not pages:
+        raise DocumentError(f"{source}: the PDF has no pages")
+    return lay_out(pages, labels, info, doc_id, source, meta)
+
+
+def read_page(pdf, index: int, source: str) -> PageLayout:
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        glyphs = page_glyphs(page)
+        ocr = False
+        if garbage_share(glyphs) > GARBAGE_SHARE or not glyphs:
+            glyphs = [glyph for line in ocr_lines(page) for glyph in line_glyphs(*line)]
+            ocr = True
+            if not glyphs:
+                raise DocumentError(f"{source}: page {index + 1} has no usable text layer and OCR found no text")
+        return PageLayout(index + 1, width, height, rows_of(glyphs), ocr=ocr)
+    finally:
+        page.close()
+
+
+def page_glyphs(page) -> list[Glyph]:
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    try:
+        glyphs = []
+        space = ""
+        for i in range(textpage.count_chars()):
+            code = raw.FPDFText_GetUnicode(textpage.raw, i)
+            ch = "-" if raw.FPDFText_IsHyphen(textpage.raw, i) == 1 else chr(code)
+            if ch in "\r\n" or code == 0:
+                space = ""  # pdfium's line breaks: rows come from the boxes
+                continue
+            if ch.isspace():
+                space = " " if raw.FPDFText_IsGenerated(textpage.raw, i) == 1 else ch
+                continue
+            # Loose boxes span the font's ascent and descent: every glyph of a line gets the same
+            # height (a tight box of 一 or “ is a sliver that would seem to be a row of its own).
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            if right <= left and top <= bottom:
+                continue
+            # Ligatures (ﬁ) and compatibility forms of Latin letters and digits, for search; CJK punctuation stays.
+            if "\ufb00" <= ch <= "\ufb4f" or "\uff10" <= ch <= "\uff5a" and ch.isalnum():
+                ch = unicodedata.normalize("NFKC", ch)
+            glyphs.append(Glyph(ch, left, bottom, right, top, raw.FPDFText_GetFontSize(textpage.raw, i),
+                                raw.FPDFText_GetFontWeight(textpage.raw, i), space))
+            space = ""
+        return glyphs
+    finally:
+        textpage.close()
+
+
+def line_glyphs(text: str, left: float, bottom: float, right: float, top: float) -> list[Glyph]:
+    """Glyphs for an OCRed line: its box shared out by display width (a CJK character is two)."""
+    widths = [2 if is_cjk(ch) or unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text]
+    step = (right - left) / max(sum(widths), 1)
+    size = 0.85 * (top - bottom)
+    glyphs, x = [], left
+    for ch, width in zip(text, widths):
+        if not ch.isspace():
+            glyphs.append(Glyph(ch, x, bottom, x + width * step * 0.9, top, size, 400))
+        x += width * step
+    return glyphs
+
+
+def garbage_share(glyphs: list[Glyph]) -> float:
+    """Share of characters that are no text: private use, replacement, control, unassigned."""
+    if not glyphs:
+        return 1.0
+    bad = sum(1 for g in glyphs if g.ch == "\ufffd" or unicodedata.category(g.ch[0]) in ("Co", "Cc", "Cn", "Cs"))
+    return bad / len(glyphs)
+
+
+# ---------------------------------------------------------------- rows and segments
+
+
+def rows_of(glyphs: list[Glyph]) -> list[Row]:
+    """Rows top to bottom: a glyph joins the row whose vertical band holds its middle."""
+    bands: list[list[Glyph]] = []
+    extent: list[list[float]] = []
+    for glyph in sorted(glyphs, key=lambda g: -g.middle):
+        if bands and extent[-1][0] <= glyph.middle <= extent[-1][1]:
+            bands[-1].append(glyph)
+            low, high = extent[-1]
+            # The band grows with body glyphs only: a superscript must not pull the next row in.
+            if glyph.y1 - glyph.y0 >= 0.6 * (high - low):
+                extent[-1] = [min(low, glyph.y0), max(high, glyph.y1)]
+        else:
+            bands.append([glyph])
+            extent.append([glyph.y0, glyph.y1])
+    return [Row(segments_of(band)) for band in bands]
+
+
+def segments_of(band: list[Glyph]) -> list[Segment]:
+    band = sorted(band, key=lambda g: g.x0)
+    size = statistics.median(g.size for g in band)
+    segments = [[band[0]]]
+    for glyph in band[1:]:
+        previous = segments[-1][-1]
+        if glyph.x0 - previous.x1 > 1.5 * max(size, 1.0):
+            segments.append([glyph])
+        else:
+            segments[-1].append(glyph)
+    return [spell(Segment(glyphs)) for glyphs in segments]
+
+
+def spell(segment: Segment) -> Segment:
+    """The segment's text: a space where a gap between Latin characters is a word space;
+    superscript runs (small type, raised) become markers."""
+    glyphs = segment.glyphs
+    body = [g for g in glyphs if g.size >= SUPERSCRIPT * max(g.size for g in glyphs)] or glyphs
+    size = statistics.median(g.size for g in body)
+    base = statistics.median(g.y0 for g in body)
+    pieces: list[str] = []
+    markers: list[tuple[int, str]] = []
+    length = 0
+    previous: Glyph | None = None
+    for glyph in glyphs:
+        raised = glyph.size < SUPERSCRIPT * size and glyph.y0 > base + 0.2 * size
+        if raised and (glyph.ch.isdigit() or glyph.ch in CIRCLED or glyph.ch in "*†‡" or glyph.ch.isalpha()):
+            label = CIRCLED.get(glyph.ch, glyph.ch)
+            if markers and markers[-1][0] == length and previous is not None and previous.size < SUPERSCRIPT * size:
+                markers[-1] = (length, markers[-1][1] + label)
+            else:
+                markers.append((length, label))
+            previous = glyph
+            continue
+        if previous is not None and pieces:
+            gap = glyph.x0 - previous.x1
+            if glyph.space_before not in ("", " "):
+                pieces.append(glyph.space_before)  # the file's own (ideographic) space, kept
+                length += 1
+            elif (glyph.space_before or gap > 0.25 * size) and not (_wide(glyph.ch) or _wide(pieces[-1][-1])):
+                pieces.append(" ")
+                length += 1
+        pieces.append(glyph.ch)
+        length += len(glyph.ch)
+        previous = glyph
+    segment.text = "".join(pieces)
+    segment.markers = markers
+    return segment
+
+
+def _wide(ch: str) -> bool:
+    """CJK characters and punctuation: no word spaces next to them."""
+    return is_cjk(ch) or unicodedata.east_asian_width(ch) in "WF"
+
+
+# ---------------------------------------------------------------- the document
+
+
+def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_id: str, source: str,
+            meta: dict) -> Document:
+    body_size = _body_size(pages)
+    printed = drop_running_lines(pages)
+    for page, own in zip(pages, labels):
+        page.label = own or printed.get(page.number)
+    lines: list[Line] = []
+    footnotes: list[Unit] = []
+    heading_sizes = _heading_sizes(pages, body_size)
+    for page in pages:
+        body_rows, note_rows = split_footnotes(page.rows, body_size)
+        lines += body_lines(page, body_rows, body_size, heading_sizes)
+        footnotes += footnote_units(note_rows, page.number)
+    all_text = "\n".join(line.text for line in lines)
+    lang = language_of(all_text)
+    units, _ = layout_units(lines, lang, footnote_lines=False)
+    meta = {**_pdf_meta(info, pages, body_size), **meta}
+    document = build_document(units, footnotes, len(pages), lang, latin_vocabulary(all_text), doc_id, source, meta)
+    document.pages = [Page(p.number, p.start, p.end, label=page.label, ocr=page.ocr)
+                      for p, page in zip(document.pages, pages)]
+    author = info.get("Author", "").strip()
+    if not document.authors and author and author.lower() not in ("anonymous", "unknown", "admin", "user"):
+        document.authors = [name.strip() for name in re.split(r"[;,，、]| and ", author) if name.strip()]
+    return document
+
+
+def _body_size(pages: list[PageLayout]) -> float:
+    sizes = Counter(round(g.size * 2) / 2 for page in pages for row in page.rows for s in row.segments
+                    for g in s.glyphs)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _heading_sizes(pages: list[PageLayout], body_size: float) -> list[float]:
+    """Type sizes larger than the body's that rows are set in, largest first (heading levels)."""
+    sizes = {round(row.size * 2) / 2 for page in pages for row in page.rows if row.size >= HEADING_TYPE * body_size}
+    return sorted(sizes, reverse=True)
+
+
+def drop_running_lines(pages: list[PageLayout]) -> dict[int, str]:
+    """Removes running headers and footers; returns the page number each page prints, by page."""
+    def key(text: str) -> str:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+    candidates: dict[int, list[Row]] = {}
+    for page in pages:
+        zone = RUNNING_ZONE * page.height
+        edge = [row for row in page.rows[:2] if row.top >= page.height - zone]
+        edge += [row for row in page.rows[-2:] if row.top <= zone + 2 * row.size and row not in edge]
+        candidates[page.number] = edge
+    counts = Counter(key(row.text) for rows in candidates.values() for row in {key(r.text): r for r in rows}.values())
+    sizes: dict[str, list[float]] = {}
+    for rows in candidates.values():
+        for row in rows:
+            sizes.setdefault(key(row.text), []).append(row.size)
+    needed = max(2, RUNNING_SHARE * len(pages))
+    numbers: dict[int, list[int]] = {}
+    for page in pages:
+        for row in candidates[page.number]:
+            bare = PAGE_NUMBER.match(row.text.strip())
+            # The title on page 1 may read as the short title in the running header: it is set larger.
+            usual = abs(row.size - statistics.median(sizes[key(row.text)])) <= 0.15 * row.size
+            if counts[key(row.text)] >= needed and usual or bare:
+                page.rows.remove(row)
+                numbers.setdefault(page.number, []).extend(int(n) for n in re.findall(r"\d{1,4}", row.text))
+    # The printed number is the one that runs with the page: the same offset from it on most pages.
+    offsets = Counter(n - page for page, found in numbers.items() for n in set(found))
+    if not offsets:
+        return {}
+    offset, votes = offsets.most_common(1)[0]
+    if votes < max(2, len(numbers) // 2) and len(pages) > 1:
+        return {}
+    return {page: str(page + offset) for page, found in numbers.items() if page + offset in found}
+
+
+def split_footnotes(rows: list[Row], body_size: float) -> tuple[list[Row], list[Row]]:
+    """The small-type rows at the foot of the page that start with a footnote label are footnotes."""
+    start = len(rows)
+    while start > 0 and rows[start - 1].size <= SMALL_TYPE * body_size:
+        start -= 1
+    notes = rows[start:]
+    first = next((i for i, row in enumerate(notes) if _footnote_label(row)), None)
+    if first is None:
+        return rows, []
+    return rows[: start + first], notes[first:]
+
+
+def _footnote_label(row: Row) -> str | None:
+    segment = row.segments[0]
+    if segment.markers and segment.markers[0][0] == 0:
+        return segment.markers[0][1]
+    match = FOOTNOTE_LABEL.match(segment.text)
+    if not match:
+        return None
+    label = match.group(1).strip("[]")
+    return CIRCLED.get(label, label)
+
+
+def footnote_units(rows: list[Row], page: int) -> list[Unit]:
+    units: list[Unit] = []
+    for row in rows:
+        label = _footnote_label(row)
+        segment = row.segments[0]
+        text = row.text
+        if label is not None:
+            if segment.markers and segment.markers[0][0] == 0:
+                text = text.lstrip()
+            else:
+                text = FOOTNOTE_LABEL.sub("", text, count=1)
+            units.append(Unit("footnote", [Line(text, page, False)], label=label))
+        elif units:
+            units[-1].lines.append(Line(text, page, False))
+    return units
+
+
+# ---------------------------------------------------------------- reading order
+
+
+def gutters(rows: list[Row], width: float) -> list[tuple[float, float]]:
+    """x ranges that separate columns: few rows have text there, while the column-wide ranges
+    on both sides are covered by many (the columns' rows need not share baselines)."""
+    bins = int(width // 2) + 1
+    cover = [0] * bins
+    for row in rows:
+        covered = {b for segment in row.segments for b in range(int(segment.x0 // 2), min(int(segment.x1 // 2) + 1, bins))}
+        for b in covered:
+            cover[b] += 1
+    side = max(int(0.12 * width // 2), 1)
+    found: list[tuple[float, float]] = []
+    b = side
+    while b < bins - side:
+        left = sum(cover[b - side:b]) / side
+        if cover[b] > 0.3 * left or left < 4:
+            b += 1
+            continue
+        end = b
+        while end + 1 < bins and cover[end + 1] <= 0.3 * left:
+            end += 1
+        right = sum(cover[end + 1:end + 1 + side]) / side
+        if (end - b + 1) * 2 >= 6 and right >= 4 and max(cover[b:end + 1]) <= 0.3 * min(left, right):
+            found.append((b * 2.0, (end + 1) * 2.0))
+        b = end + 1
+    return found
+
+
+def split_at(row: Row, edges: list[float]) -> Row:
+    """A segment that runs over a gutter with a gap there is two segments (columns set close)."""
+    segments: list[Segment] = []
+    for segment in row.segments:
+        pieces, current = [], [segment.glyphs[0]]
+        for glyph in segment.glyphs[1:]:
+            if any(current[-1].x1 <= edge <= glyph.x0 for edge in edges):
+                pieces.append(current)
+                current = [glyph]
+            else:
+                current.append(glyph)
+        pieces.append(current)
+        segments += [segment] if len(pieces) == 1 else [spell(Segment(glyphs)) for glyphs in pieces]
+    return Row(segments)
+
+
+def ordered_lines(rows: list[Row], width: float) -> list[tuple[list[Segment], float, float]]:
+    """(segments of one line, its column's left and right edge), in reading order."""
+    cuts = gutters(rows, width)
+    if not cuts:
+        left = min((s.x0 for row in rows for s in row.segments), default=0.0)
+        right = max((s.x1 for row in rows for s in row.segments), default=width)
+        return [(row.segments, left, right) for row in rows]
+    edges = [0.0] + [(a + b) / 2 for a, b in cuts] + [width]
+    rows = [split_at(row, edges[1:-1]) for row in rows]
+    result: list[tuple[list[Segment], float, float]] = []
+    band: list[list[list[Segment]]] = []
+
+    def flush() -> None:
+        for column in band:
+            lines = [line for line in column if line]
+            if lines:
+                left = min(s.x0 for line in lines for s in line)
+                right = max(s.x1 for line in lines for s in line)
+                result.extend((line, left, right) for line in lines)
+        band.clear()
+
+    for row in rows:
+        crossing = any(s.x0 < edge < s.x1 for s in row.segments for edge in edges[1:-1])
+        if crossing:
+            flush()
+            result.append((row.segments, min(s.x0 for s in row.segments), max(s.x1 for s in row.segments)))
+            continue
+        if not band:
+            band.extend([] for _ in range(len(edges) - 1))
+        for column in band:
+            column.append([])
+        for segment in row.segments:
+            middle = (segment.x0 + segment.x1) / 2
+            column = next(i for i in range(len(edges) - 1) if middle <= edges[i + 1] or i == len(edges) - 2)
+            band[column][-1].append(segment)
+    flush()
+    return result
+
+
+def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_sizes: list[float]) -> list[Line]:
+    lines: list[Line] = []
+    previous: tuple[float, float, str] | None = None  # top, left of the previous line's column, text
+    for segments, left, right in ordered_lines(rows, page.width):
+        text_parts, markers, length = [], [], 0
+        for segment in segments:
+            if text_parts:
+                text_parts.append(" ")
+                length += 1
+            markers += [(length + offset, label) for offset, label in segment.markers]
+            text_parts.append(segment.text)
+            length += len(segment.text)
+        text = "".join(text_parts).strip()
+        if not text:
+            continue
+        size = statistics.median(g.size for s in segments for g in s.glyphs)
+        top = max(s.top for s in segments)
+        indented = segments[0].x0 > left + 0.8 * size
+        gap = previous is not None and previous[1] == left and previous[0] - top > 2.2 * size
+        short_before = bool(lines) and lines[-1].text[-1:] in TERMINAL and previous is not None and previous[2] == "short"
+        level = 0
+        if size >= HEADING_TYPE * body_size or (all(s.bold for s in segments) and len(text) <= 40
+                                                  and not _body_is_bold(rows)):
+            level = next((i + 1 for i, s in enumerate(heading_sizes) if size >= s - 0.25), len(heading_sizes) + 1)
+        last_x1 = max(s.x1 for s in segments)
+        next_column = previous is not None and top > previous[0]
+        if level and lines and lines[-1].heading_level == level and previous and (
+                previous[1] == left and not gap or next_column):
+            # A heading wrapped in a narrow column (or on into the next one): one heading.
+            head = lines[-1]
+            glue = " " if head.text[-1:].isascii() and text[:1].isascii() else ""
+            lines[-1] = Line(head.text + glue + text, head.page, True, head.markers, level, typed=True)
+            previous = (top, left, "short")
+            continue
+        lines.append(Line(text, page.number, bool(indented or gap or short_before or level), tuple(markers), level,
+                          typed=True))
+        previous = (top, left, "short" if last_x1 < right - 2 * size else "full")
+        if level and lines:
+            previous = (top, left, "short")
+    return lines
+
+
+def _body_is_bold(rows: list[Row]) -> bool:
+    return sum(s.bold for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
+
+
+def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
+    """Title from the largest type on page 1 (else the PDF's own), authors from the PDF's
+    metadata, and a DOI printed on page 1."""
+    meta: dict = {}
+    first = pages[0].rows
+    if first:
+        largest = max(row.size for row in first)
+        if largest >= HEADING_TYPE * body_size:
+            title = "".join(_join_title([row.text for row in first if row.size >= largest - 0.25]))
+            if title.strip():
+                meta["title"] = title.strip()
+    if "title" not in meta and info.get("Title", "").strip() and not info["Title"].lower().endswith((".doc", ".docx")):
+        meta["title"] = info["Title"].strip()
+    doi = re.search(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;])", " ".join(row.text for row in first))
+    if doi:
+        meta["doi"] = doi.group(1)
+    return meta
+
+
+def _join_title(parts: list[str]) -> list[str]:
+    """Title lines joined: no space between Chinese, one between English words."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and not (cjk_share(joined[-1][-1:]) and cjk_share(part[:1])):
+            joined.append(" ")
+        joined.append(part)
+    return joined
