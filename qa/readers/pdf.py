@@ -487,6 +487,7 @@ def ordered_lines(rows: list[Row], width: float) -> list[tuple[list[Segment], fl
 def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_sizes: list[float]) -> list[Line]:
     lines: list[Line] = []
     previous: tuple[float, float, str] | None = None  # top, left of the previous line's column, text
+    bold_body = _body_is_bold(rows)
     for segments, left, right in ordered_lines(rows, page.width):
         text_parts, markers, length = [], [], 0
         for segment in segments:
@@ -506,7 +507,7 @@ def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_size
         short_before = bool(lines) and lines[-1].text[-1:] in TERMINAL and previous is not None and previous[2] == "short"
         level = 0
         if size >= HEADING_TYPE * body_size or (all(s.bold for s in segments) and len(text) <= 40
-                                                  and not _body_is_bold(rows)):
+                                                  and not bold_body):
             level = next((i + 1 for i, s in enumerate(heading_sizes) if size >= s - 0.25), len(heading_sizes) + 1)
         last_x1 = max(s.x1 for s in segments)
         next_column = previous is not None and top > previous[0]
