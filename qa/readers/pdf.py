@@ -29,8 +29,8 @@ from qa.readers.text import (
     Line,
     Unit,
     build_document,
-    cjk_share,
     is_cjk,
+    join_lines,
     language_of,
     latin_vocabulary,
     layout_units,
@@ -521,9 +521,8 @@ def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_size
             continue
         lines.append(Line(text, page.number, bool(indented or gap or short_before or level), tuple(markers), level,
                           typed=True))
-        previous = (top, left, "short" if last_x1 < right - 2 * size else "full")
-        if level and lines:
-            previous = (top, left, "short")
+        # A heading ends its line short: what follows starts a paragraph.
+        previous = (top, left, "short" if level or last_x1 < right - 2 * size else "full")
     return lines
 
 
@@ -539,7 +538,7 @@ def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
     if first:
         largest = max(row.size for row in first)
         if largest >= HEADING_TYPE * body_size:
-            title = "".join(_join_title([row.text for row in first if row.size >= largest - 0.25]))
+            title, _ = join_lines([row.text for row in first if row.size >= largest - 0.25], set())
             if title.strip():
                 meta["title"] = title.strip()
     if "title" not in meta and info.get("Title", "").strip() and not info["Title"].lower().endswith((".doc", ".docx")):
@@ -548,13 +547,3 @@ def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
     if doi:
         meta["doi"] = doi.group(1)
     return meta
-
-
-def _join_title(parts: list[str]) -> list[str]:
-    """Title lines joined: no space between Chinese, one between English words."""
-    joined: list[str] = []
-    for part in parts:
-        if joined and not (cjk_share(joined[-1][-1:]) and cjk_share(part[:1])):
-            joined.append(" ")
-        joined.append(part)
-    return joined
