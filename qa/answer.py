@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
+from qa.document import PageSpan
 from qa.evidence import SentenceScore
 from qa.questions import truncation_note
 from qa.readers.text import is_table_row
@@ -46,12 +47,17 @@ class Citation:
     doc_title: str
     authors: tuple[str, ...]
     section: tuple[str, ...]
-    page: int  # the file's page, from 1
+    page: int | None  # the file's page, from 1; None for a document without pages (Word, web)
     quote: str
     start: int
     end: int
     reference: str  # GB/T 7714 (Chinese sources) or APA (English), with the printed page
     page_label: str | None = None  # the printed page number, when the file says it (PDF)
+    ocr: bool = False  # the quote was read from the page's image
+
+    @property
+    def pages(self) -> PageSpan:
+        return PageSpan(self.page, self.page, self.page_label, self.page_label, self.ocr)
 
     def to_dict(self) -> dict:
         return {
@@ -62,6 +68,7 @@ class Citation:
             "section": list(self.section),
             "page": self.page,
             "page_label": self.page_label,
+            "ocr": self.ocr,
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
@@ -124,8 +131,10 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
         document = retriever.index.documents[hit.chunk.doc_id]
         page = scored.sentence.page
         quote = document.text[start:end]
+        pages = document.span(page, page)
         citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
-                                  page, quote, start, end, reference(document, page), document.label_of(page)))
+                                  pages.start, quote, start, end, reference(document, page), pages.label_start,
+                                  pages.ocr))
         parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 

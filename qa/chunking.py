@@ -14,7 +14,7 @@ CHUNKER_VERSION = "4"
 # the ratio of their token counts, so an English chunk holds as much meaning as a Chinese one.
 LATIN_CHAR_WEIGHT = 0.4
 # Blocks that are never packed together with their neighbours.
-SOLO_KINDS = ("table", "footnote")
+SOLO_KINDS = ("table", "footnote", "code")
 SENTENCE_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
 # A full stop that ends an abbreviation or an initial ("M. Theo Kearney", "i.e. review", "St. Louis",
 # "Brown v. Board of Education", "Y. p. orientalis", "Jones et al. 1998") ends no sentence.

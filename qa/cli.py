@@ -11,11 +11,13 @@ from tqdm import tqdm
 
 from qa.answer import Answer, ask
 from qa.config import MAX_TOP_K, Config, checked_top_k
+from qa.document import PageSpan
 from qa.embedding import PRECISIONS, Embedder, ModelError, load_reranker
 from qa.evaluation import Scores, by_language, evaluate, load_questions
 from qa.index import TRASH, BuildReport, Index, IndexDamaged, IndexLoadError
 from qa.library import Library, entries
 from qa.questions import QuestionError
+from qa.render import page_words
 from qa.retrieval import METHODS, Hit, Retriever, search_payload
 
 
@@ -138,7 +140,8 @@ def run_list(config: Config, as_json: bool) -> int:
         print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False))
         return 0
     for row in rows:
-        print(f"{row.doc_id}\t{row.format}\t{row.lang}\t{row.pages} p.\t{row.chunks} chunks\t{row.title}")
+        pages = (f"{row.pages} p." + (f" ({row.ocr_pages} OCR)" if row.ocr_pages else "")) if row.pages else "no pages"
+        print(f"{row.doc_id}\t{row.format}\t{row.lang}\t{pages}\t{row.chunks} chunks\t{row.title}")
     print(f"{len(rows)} documents in {config.index}")
     return 0
 
@@ -221,7 +224,7 @@ def format_hits(question: str, hits: list[Hit]) -> str:
     out = []
     for hit in hits:
         chunk = hit.chunk
-        pages = f"p. {chunk.page_start}" + (f"–{chunk.page_end}" if chunk.page_end != chunk.page_start else "")
+        pages = page_words(hit.pages or PageSpan(chunk.page_start, chunk.page_end, None, None), "en")
         text = chunk.text.replace("\n", " ")
         out.append(f"{hit.rank}. [{hit.score:.3f}] {format_location(hit.doc_title, chunk.section, pages)}\n"
                    f"   {text[:220]}{'…' if len(text) > 220 else ''}")
@@ -235,6 +238,6 @@ def format_answer(answer: Answer) -> str:
         return f"{notes}{answer.answer}\n\n{closest}".rstrip()
     out = [f"{notes}{answer.answer}", ""]
     for citation in answer.citations:
-        out.append(f"[{citation.n}] {format_location(citation.doc_title, citation.section, f'p. {citation.page}')}")
+        out.append(f"[{citation.n}] {format_location(citation.doc_title, citation.section, page_words(citation.pages, 'en'))}")
         out.append(f"    “{citation.quote}”")
     return "\n".join(out).rstrip()

@@ -22,6 +22,22 @@ class Page:
 
 
 @dataclass(frozen=True)
+class PageSpan:
+    """Where a passage or a quote is: the file's pages (None for a document without pages,
+    Word or web) and the printed page numbers (None when the file does not say them)."""
+
+    start: int | None
+    end: int | None
+    label_start: str | None
+    label_end: str | None
+    ocr: bool = False  # some of it was read from a page's image
+
+    def to_dict(self) -> dict:
+        return {"page_start": self.start, "page_end": self.end, "page_label_start": self.label_start,
+                "page_label_end": self.label_end, "ocr": self.ocr}
+
+
+@dataclass(frozen=True)
 class Footnote:
     page: int
     label: str
@@ -41,7 +57,7 @@ class FootnoteRef:
 
 @dataclass(frozen=True)
 class Block:
-    """A unit of text. Kinds: paragraph, heading, table, footnote, abstract, keywords, and the
+    """A unit of text. Kinds: paragraph, heading, table, code, footnote, abstract, keywords, and the
     front/back matter lines title, subtitle, authors, affiliation, classification."""
 
     kind: str
@@ -88,6 +104,29 @@ class Document:
     def label_of(self, number: int) -> str | None:
         """The printed page number of physical page `number`, if known."""
         return next((page.label for page in self.pages if page.number == number), None)
+
+    @property
+    def paged(self) -> bool:
+        """Whether the file has fixed pages (Word files and web pages have none)."""
+        return self.meta.get("paged") is not False
+
+    def printed_label(self, number: int) -> str | None:
+        """The page number as printed: the file's own label (a PDF's page labels or running
+        header), else counted from the sidecar's `first_page`; None when neither says."""
+        if not self.paged:
+            return None
+        label = self.label_of(number)
+        if label:
+            return label
+        first = self.meta.get("first_page")
+        return str(int(first) + number - 1) if isinstance(first, int) or str(first or "").isdigit() else None
+
+    def span(self, start: int, end: int) -> PageSpan:
+        """Pages `start` to `end` of the file, with their printed numbers."""
+        if not self.paged:
+            return PageSpan(None, None, None, None, any(page.ocr for page in self.pages))
+        ocr = any(page.ocr for page in self.pages if start <= page.number <= end)
+        return PageSpan(start, end, self.printed_label(start), self.printed_label(end), ocr)
 
     def walk_sections(self):
         stack = list(reversed(self.sections))

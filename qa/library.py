@@ -49,6 +49,7 @@ class Entry:
     pages: int
     chunks: int
     bytes: int
+    ocr_pages: int = 0  # pages whose text was read from their image
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -165,6 +166,7 @@ def entries(index: Index) -> list[Entry]:
         if document is None:
             continue
         rows.append(Entry(document.doc_id, source, document.title, Path(source).suffix.lstrip(".").lower(),
-                          document.lang, len(document.pages), entry["chunks"], entry.get("bytes", 0)))
+                          document.lang, len(document.pages) if document.paged else 0, entry["chunks"],
+                          entry.get("bytes", 0), sum(page.ocr for page in document.pages)))
     return rows
 

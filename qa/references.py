@@ -16,16 +16,8 @@ def reference(document: Document, page: int) -> str:
 
 
 def printed_page(document: Document, page: int) -> str | None:
-    """The page number as printed: the file's own label (a PDF's page labels or running
-    header), else counted from the sidecar's `first_page`, else the file's page; None for a
-    document without pages (Word, web)."""
-    if document.meta.get("paged") is False:
-        return None
-    label = document.label_of(page)
-    if label:
-        return label
-    first = document.meta.get("first_page")
-    return str(int(first) + page - 1 if isinstance(first, int) or str(first or "").isdigit() else page)
+    """The page number a reader finds: the printed one, else the file's; None without pages."""
+    return (document.printed_label(page) or str(page)) if document.paged else None
 
 
 def gb_t_7714(document: Document, page: int) -> str:

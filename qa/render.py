@@ -6,9 +6,9 @@ import html
 import re
 
 from qa.answer import Answer, Citation
-from qa.document import Section
+from qa.document import PageSpan, Section
 from qa.index import Index
-from qa.library import entries
+from qa.library import Entry, entries
 from qa.readers.text import language_of
 from qa.retrieval import Hit
 from qa.terms import chinese_words, english_words
@@ -34,9 +34,22 @@ CSS = """
 """
 
 
-def _page(lang: str, page_start: int, page_end: int | None = None) -> str:
-    pages = str(page_start) if page_end in (None, page_start) else f"{page_start}–{page_end}"
-    return LABELS[lang]["page"].format(pages)
+def page_words(pages: PageSpan, lang: str) -> str:
+    """Where a passage is, in both page systems when they differ: the file's page (what a PDF
+    viewer shows) and the number printed on it (what a reference cites)."""
+    if pages.start is None:
+        return "无固定页码" if lang == "zh" else "no fixed pages"
+
+    def numbers(start, end) -> str:
+        return str(start) if end in (None, start) else f"{start}–{end}"
+
+    words = LABELS[lang]["page"].format(numbers(pages.start, pages.end))
+    printed = numbers(pages.label_start, pages.label_end) if pages.label_start else None
+    if printed and printed != numbers(pages.start, pages.end):
+        words += f"（刊印页码 {printed}）" if lang == "zh" else f" (printed p. {printed})"
+    if pages.ocr:
+        words += "（OCR 识别）" if lang == "zh" else " (OCR)"
+    return words
 
 
 def _trail(section: tuple[str, ...] | list[str]) -> str:
@@ -69,7 +82,7 @@ def _citation_card(citation: Citation, hits: list[Hit], lang: str) -> str:
         before, after = text[: citation.start - start], text[citation.end - start :]
         passage = f"{html.escape(before)}<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}"
     meta = " · ".join(x for x in (html.escape(citation.doc_title), html.escape(_trail(citation.section)),
-                                  _page(lang, citation.page)) if x)
+                                  page_words(citation.pages, lang)) if x)
     return (f'<div class="qa-source" id="cite-{citation.n}"><div class="qa-meta">[{citation.n}] {meta}</div>'
             f'<blockquote>{passage}</blockquote>'
             f'<div class="qa-reference" title="{LABELS[lang]["reference"]}">{html.escape(citation.reference)}</div></div>')
@@ -78,7 +91,7 @@ def _citation_card(citation: Citation, hits: list[Hit], lang: str) -> str:
 def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
     chunk = hit.chunk
     meta = " · ".join(x for x in (f"{hit.rank}.", html.escape(hit.doc_title), html.escape(_trail(chunk.section)),
-                                  _page(lang, chunk.page_start, chunk.page_end),
+                                  page_words(hit.pages or PageSpan(chunk.page_start, chunk.page_end, None, None), lang),
                                   f'{LABELS[lang]["score"]} {hit.score:.2f} (cos {hit.cosine:.3f})') if x)
     text = highlight(chunk.text, terms) if terms else html.escape(chunk.text)
     return f'<div class="qa-source qa-hit"><div class="qa-meta">{meta}</div><blockquote>{text}</blockquote></div>'
@@ -125,13 +138,20 @@ def library_html(index: Index) -> str:
         tree = "".join(_section_tree(section) for section in document.sections)
         rows.append(
             f'<div class="qa-source" data-doc-id="{html.escape(entry.doc_id)}"><div class="qa-meta">'
-            f'{html.escape(entry.source)} · {entry.format} · {entry.pages} 页 pages · {entry.chunks} 段 chunks · '
+            f'{html.escape(entry.source)} · {entry.format} · {_page_count(entry)} · {entry.chunks} 段 chunks · '
             f'{entry.lang} · doc_id <code>{html.escape(entry.doc_id)}</code></div>'
             f'<strong>{html.escape(document.title)}</strong>{" — " + html.escape(authors) if authors else ""}'
             f'<ul>{tree}</ul></div>'
         )
     count = f'<p class="qa-meta">{len(rows)} 篇文献 / documents</p>'
     return count + ("".join(rows) or "<p>—</p>")
+
+
+def _page_count(entry: Entry) -> str:
+    if not entry.pages:
+        return "无固定页码 no fixed pages"
+    ocr = f" ({entry.ocr_pages} OCR 识别 OCRed)" if entry.ocr_pages else ""
+    return f"{entry.pages} 页 pages{ocr}"
 
 
 def _section_tree(section: Section) -> str:

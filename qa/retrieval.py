@@ -40,6 +40,7 @@ from qa.bridge import Bridge, parallel_terms
 from qa.chunking import Chunk, join_chunks, split_paragraph_runs
 from qa.config import Config, checked_top_k
 from qa.definitions import asked_term, defined_term, definition_weight, term_words
+from qa.document import PageSpan
 from qa.embedding import AnswerEncoder, Embedder
 from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, cites_a_work, score_sentences
 from qa.index import Index, passage_text
@@ -90,6 +91,7 @@ class Hit:
     doc_title: str
     position: int  # the chunk's position in the index (of a joined paragraph: its best chunk's)
     sentences: tuple[SentenceScore, ...] = ()  # its sentences scored against the question, best first
+    pages: PageSpan | None = None  # its pages and printed page numbers, set on the hits a search returns
 
     def to_dict(self) -> dict:
         chunk = self.chunk
@@ -103,6 +105,7 @@ class Hit:
             "section": list(chunk.section),
             "page_start": chunk.page_start,
             "page_end": chunk.page_end,
+            **(self.pages.to_dict() if self.pages else {}),
             "start": chunk.start,
             "end": chunk.end,
             "text": chunk.text,
@@ -233,7 +236,8 @@ class Retriever:
                 # The document's structure says which line answers: its affiliation line.
                 candidates.sort(key=lambda hit: hit.position not in self.affiliations)
         candidates = self._whole_paragraphs(query, candidates)
-        return [_with_rank(hit, rank) for rank, hit in enumerate(candidates[:top_k], start=1)]
+        return [replace(hit, rank=rank, pages=documents[hit.chunk.doc_id].span(hit.chunk.page_start, hit.chunk.page_end))
+                for rank, hit in enumerate(candidates[:top_k], start=1)]
 
     def _covering(self, ranked: np.ndarray, depth: int) -> list[int]:
         """The best-ranked chunk positions that reach `depth` different paragraphs (see `_whole_paragraphs`)."""
@@ -408,7 +412,3 @@ def _reciprocal_ranks(scores: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(scores))
     ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
     return 1.0 / (RRF_K + ranks)
-
-
-def _with_rank(hit: Hit, rank: int) -> Hit:
-    return replace(hit, rank=rank)

@@ -21,7 +21,7 @@ MARGIN = 56.0
 FIRST_PRINTED = 171
 
 
-def _register() -> None:
+def register_fonts() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
@@ -65,7 +65,7 @@ def seed_pdf(document: Document, path: Path, columns: int = 1) -> Path:
     """The seed paper typeset page for page: each seed page's body and footnotes on one PDF page."""
     from reportlab.pdfgen import canvas
 
-    _register()
+    register_fonts()
     pdf = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
     pdf.setTitle("")
     markers = {ref.offset: ref.label for ref in document.footnote_refs}
@@ -104,6 +104,10 @@ def seed_pdf(document: Document, path: Path, columns: int = 1) -> Path:
             continues = start > block.start  # a paragraph carried over from the page before
             indent = 0.0 if continues or block.kind != "paragraph" else 2 * size
             text = document.text[start:end]
+            if block.kind == "table":
+                column, y = _draw_table(pdf, text, column, y, top, bottom, width, columns, full_width, column_width,
+                                        gutter)
+                continue
             lines = wrap(text, width, size, indent=indent)
             y -= 4 if block.kind in ("heading", "title") else 0
             offset = start
@@ -119,7 +123,7 @@ def seed_pdf(document: Document, path: Path, columns: int = 1) -> Path:
                 if number == 0:
                     x += indent
                 if block.kind == "title":
-                    x = (WIDTH - _width(line, size)) / 2
+                    x += (width - _width(line, size)) / 2
                 offset = document.text.index(line[:1], offset) if line else offset
                 _draw_line(pdf, line, x, y, size, offset, markers)
                 offset += len(line)
@@ -130,6 +134,44 @@ def seed_pdf(document: Document, path: Path, columns: int = 1) -> Path:
     return path
 
 
+TABLE = 7.0  # tables are set in smaller type, each row on its line, cells apart
+
+
+def _draw_table(pdf, text: str, column: int, y: float, top: float, bottom: float, width: float, columns: int,
+                full_width: bool, column_width: float, gutter: float) -> tuple[int, float]:
+    """Caption wrapped as prose, then each row with its cells in aligned columns, the type made
+    smaller until the widest row fits; the source note wrapped under it."""
+    caption, *rows = text.split("\n")
+    source = rows.pop() if rows and not rows[-1][:1].isdigit() and "来源" in rows[-1] else None
+    cells = [row.split() for row in rows]
+    size = TABLE
+    while True:
+        widths = [max(_width(row[i], size) if i < len(row) else 0 for row in cells) for i in range(max(map(len, cells)))]
+        if sum(widths) + 2 * size * (len(widths) - 1) <= width or size <= 4:
+            break
+        size -= 0.5
+    printed = [(line, BODY, None) for line in wrap(caption, width, BODY)]
+    printed += [("", size, row) for row in cells]
+    printed += [(line, size, None) for line in wrap(source, width, size)] if source else []
+    for line, line_size, row in printed:
+        leading = line_size * 1.6
+        if y - leading < bottom:
+            column += 1
+            y = top
+            if column >= columns:
+                raise ValueError("a table does not fit the page")
+        y -= leading
+        x = MARGIN + (0 if full_width else column * (column_width + gutter))
+        pdf.setFont(FONT, line_size)
+        if row is None:
+            pdf.drawString(x, y, line)
+            continue
+        for cell, cell_width in zip(row, widths):
+            pdf.drawString(x, y, cell)
+            x += cell_width + 2 * line_size
+    return column, y
+
+
 def _width(text: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -137,10 +179,12 @@ def _width(text: str, size: float) -> float:
 
 
 def _draw_line(pdf, line: str, x: float, y: float, size: float, offset: int, markers: dict[int, str]) -> None:
-    """One line, with each footnote marker set as a raised small letter where it stood."""
+    """One line, with each footnote marker set as a raised small letter after the character it
+    follows (at a line's end too, as a typesetter keeps it with its word)."""
     run = ""
     for i, ch in enumerate(line):
-        label = markers.get(offset + i)
+        run += ch
+        label = markers.get(offset + i + 1)
         if label:
             pdf.setFont(FONT, size)
             pdf.drawString(x, y, run)
@@ -149,7 +193,6 @@ def _draw_line(pdf, line: str, x: float, y: float, size: float, offset: int, mar
             pdf.drawString(x, y + size * 0.45, label)
             x += _width(label, size * 0.6)
             run = ""
-        run += ch
     pdf.setFont(FONT, size)
     pdf.drawString(x, y, run)
 
@@ -159,7 +202,7 @@ def text_pdf(pages: list[list[str]], path: Path, labels: list[tuple[int, str, in
     """Simple pages of lines; `labels` as (first page index, style, start) for the PDF's own page labels."""
     from reportlab.pdfgen import canvas
 
-    _register()
+    register_fonts()
     pdf = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
     for index, style, start in labels:
         pdf.addPageLabel(index, style=style, start=start)

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 from qa.document import Document, DocumentError
-from qa.readers import docx, html, pdf, text
+from qa.readers import docx, html, markdown, pdf, text
 from qa.readers.text import split_authors
 
-READERS = {".txt": text.read, ".md": text.read, ".pdf": pdf.read, ".docx": docx.read, ".html": html.read,
+READERS = {".txt": text.read, ".md": markdown.read, ".pdf": pdf.read, ".docx": docx.read, ".html": html.read,
            ".htm": html.read}
 SUPPORTED_SUFFIXES = tuple(READERS)
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")

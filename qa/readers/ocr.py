@@ -3,7 +3,6 @@ wheel, run by ONNX Runtime on the CPU, for Chinese and English. About a second a
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 
 SCALE = 200 / 72  # rendered at 200 dpi: small type stays legible, a page stays quick
@@ -12,10 +11,11 @@ MIN_SCORE = 0.5  # lines recognized with less confidence are left out
 
 @lru_cache(maxsize=1)
 def _engine():
-    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
     from rapidocr import RapidOCR
 
-    return RapidOCR()
+    # At its default level (info) rapidocr reports every model file it loads, and at warning
+    # every page where it finds no text, which the reader reports itself.
+    return RapidOCR(params={"Global.log_level": "error"})
 
 
 def ocr_lines(page) -> list[tuple[str, float, float, float, float]]:

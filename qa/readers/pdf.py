@@ -26,10 +26,12 @@ from qa.document import Document, DocumentError, Page
 from qa.readers.ocr import ocr_lines
 from qa.readers.text import (
     TERMINAL,
+    TOC_ENTRY,
     Line,
     Unit,
     build_document,
     is_cjk,
+    is_table_row,
     join_lines,
     language_of,
     latin_vocabulary,
@@ -42,8 +44,11 @@ SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
 RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
 RUNNING_SHARE = 0.3  # and repeat on at least this share of the pages (and at least two)
 GARBAGE_SHARE = 0.15  # a page with more unusable characters than this is read by OCR
-PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,4}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
+PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,5}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
 FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
+# What PDF makers leave as the title: the source file's name, "Microsoft Word - draft.doc".
+JUNK_TITLE = re.compile(r"\.(docx?|exe|pdf|tex|dvi|ps|indd|rtf|odt)$|^Microsoft Word - |^untitled$", re.IGNORECASE)
+EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?")
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
 
 
@@ -128,30 +133,47 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
         reason = str(exc).rstrip(".")
         raise DocumentError(f"{source}: cannot open as a PDF ({reason}); is it damaged or password-protected?") from exc
     try:
-        pages = [read_page(pdf, index, source) for index in range(len(pdf))]
+        pages = [read_page(pdf, index) for index in range(len(pdf))]
         labels = [pdf.get_page_label(index) or None for index in range(len(pdf))]
         info = pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
     if not pages:
         raise DocumentError(f"{source}: the PDF has no pages")
+    reason = refusal(pages, source)
+    if reason:
+        raise DocumentError(reason)
     return lay_out(pages, labels, info, doc_id, source, meta)
 
 
-def read_page(pdf, index: int, source: str) -> PageLayout:
+def read_page(pdf, index: int) -> PageLayout:
+    """A page's rows; a page without usable text is read by OCR unless it is blank (no
+    characters, no image), and stays empty if OCR finds nothing."""
+    import pypdfium2.raw as raw
+
     page = pdf[index]
     try:
         width, height = page.get_size()
         glyphs = page_glyphs(page)
         ocr = False
         if garbage_share(glyphs) > GARBAGE_SHARE or not glyphs:
-            glyphs = [glyph for line in ocr_lines(page) for glyph in line_glyphs(*line)]
             ocr = True
-            if not glyphs:
-                raise DocumentError(f"{source}: page {index + 1} has no usable text layer and OCR found no text")
-        return PageLayout(index + 1, width, height, rows_of(glyphs), ocr=ocr)
+            # Garbage characters still render as the right shapes; a page with neither text
+            # nor an image is blank.
+            image = next(iter(page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE])), None) is not None
+            glyphs = [glyph for line in ocr_lines(page) for glyph in line_glyphs(*line)] if glyphs or image else []
+        return PageLayout(index + 1, width, height, rows_of(glyphs), ocr=ocr and bool(glyphs))
     finally:
         page.close()
+
+
+def refusal(pages: list[PageLayout], source: str) -> str | None:
+    """Why a file that yields no text is refused (never indexed as garbage or as nothing)."""
+    if any(page.rows for page in pages):
+        return None
+    if len(pages) == 1:
+        return f"{source}: page 1 has no usable text layer and OCR found no text"
+    return f"{source}: none of its {len(pages)} pages has a usable text layer, and OCR found no text"
 
 
 def page_glyphs(page) -> list[Glyph]:
@@ -161,8 +183,16 @@ def page_glyphs(page) -> list[Glyph]:
     try:
         glyphs = []
         space = ""
+        high = None  # pdfium gives a character beyond the BMP (math italic 𝑥) as two UTF-16 halves
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage.raw, i)
+            if 0xD800 <= code < 0xDC00:
+                high = (code, i)
+                continue
+            box_index = i
+            if 0xDC00 <= code < 0xE000 and high is not None:
+                code, box_index = 0x10000 + ((high[0] - 0xD800) << 10) + (code - 0xDC00), high[1]
+            high = None
             ch = "-" if raw.FPDFText_IsHyphen(textpage.raw, i) == 1 else chr(code)
             if ch in "\r\n" or code == 0:
                 space = ""  # pdfium's line breaks: rows come from the boxes
@@ -172,14 +202,21 @@ def page_glyphs(page) -> list[Glyph]:
                 continue
             # Loose boxes span the font's ascent and descent: every glyph of a line gets the same
             # height (a tight box of 一 or “ is a sliver that would seem to be a row of its own).
-            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            left, bottom, right, top = textpage.get_charbox(box_index, loose=True)
             if right <= left and top <= bottom:
                 continue
-            # Ligatures (ﬁ) and compatibility forms of Latin letters and digits, for search; CJK punctuation stays.
-            if "\ufb00" <= ch <= "\ufb4f" or "\uff10" <= ch <= "\uff5a" and ch.isalnum():
+            # Ligatures (ﬁ), full-width Latin letters and digits and math letters (𝑥), for
+            # search; CJK punctuation stays.
+            if "\ufb00" <= ch <= "\ufb4f" or "\uff10" <= ch <= "\uff5a" and ch.isalnum() or (
+                    "\U0001d400" <= ch <= "\U0001d7ff"):
                 ch = unicodedata.normalize("NFKC", ch)
-            glyphs.append(Glyph(ch, left, bottom, right, top, raw.FPDFText_GetFontSize(textpage.raw, i),
-                                raw.FPDFText_GetFontWeight(textpage.raw, i), space))
+            size = raw.FPDFText_GetFontSize(textpage.raw, box_index)
+            if size < 0.5 * (top - bottom):
+                # A font set at size 1 and scaled by the text matrix (register and government
+                # PDFs): the loose box, ascent to descent, is about the real size.
+                size = top - bottom
+            glyphs.append(Glyph(ch, left, bottom, right, top, size, raw.FPDFText_GetFontWeight(textpage.raw, box_index),
+                                space))
             space = ""
         return glyphs
     finally:
@@ -253,7 +290,9 @@ def spell(segment: Segment) -> Segment:
     previous: Glyph | None = None
     for glyph in glyphs:
         raised = glyph.size < SUPERSCRIPT * size and glyph.y0 > base + 0.2 * size
-        if raised and (glyph.ch.isdigit() or glyph.ch in CIRCLED or glyph.ch in "*†‡" or glyph.ch.isalpha()):
+        # Markers are digits, circled digits, daggers or lower-case letters (the A raised in
+        # LaTeX's logo is none).
+        if raised and (glyph.ch.isdigit() or glyph.ch in CIRCLED or glyph.ch in "*†‡" or "a" <= glyph.ch <= "z"):
             label = CIRCLED.get(glyph.ch, glyph.ch)
             if markers and markers[-1][0] == length and previous is not None and previous.size < SUPERSCRIPT * size:
                 markers[-1] = (length, markers[-1][1] + label)
@@ -266,9 +305,12 @@ def spell(segment: Segment) -> Segment:
             if glyph.space_before not in ("", " "):
                 pieces.append(glyph.space_before)  # the file's own (ideographic) space, kept
                 length += 1
-            elif (glyph.space_before or gap > 0.25 * size) and not (_wide(glyph.ch) or _wide(pieces[-1][-1])):
-                pieces.append(" ")
-                length += 1
+            elif glyph.space_before or gap > (0.25 if _wide(glyph.ch) == _wide(pieces[-1][-1]) else 0.15) * size:
+                # Between CJK characters only a wide gap is a space (a table's cells); between
+                # CJK and Latin, TeX and Word set a narrow one where the source had a space.
+                if not (_wide(glyph.ch) and _wide(pieces[-1][-1])) or gap > 0.9 * size:
+                    pieces.append(" ")
+                    length += 1
         pieces.append(glyph.ch)
         length += len(glyph.ch)
         previous = glyph
@@ -294,9 +336,11 @@ def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_i
     lines: list[Line] = []
     footnotes: list[Unit] = []
     heading_sizes = _heading_sizes(pages, body_size)
-    for page in pages:
-        body_rows, note_rows = split_footnotes(page.rows, body_size)
-        lines += body_lines(page, body_rows, body_size, heading_sizes)
+    split = [split_footnotes(page.rows, body_size) for page in pages]
+    columns = document_gutters([(page.width, body) for page, (body, _) in zip(pages, split)])
+    for page, (body_rows, note_rows) in zip(pages, split):
+        cuts = page_gutters(body_rows, page.width, columns)
+        lines += body_lines(page, body_rows, cuts, body_size, heading_sizes)
         footnotes += footnote_units(note_rows, page.number)
     all_text = "\n".join(line.text for line in lines)
     lang = language_of(all_text)
@@ -307,20 +351,46 @@ def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_i
                       for p, page in zip(document.pages, pages)]
     author = info.get("Author", "").strip()
     if not document.authors and author and author.lower() not in ("anonymous", "unknown", "admin", "user"):
-        document.authors = [name.strip() for name in re.split(r"[;,，、]| and ", author) if name.strip()]
+        document.authors = re.split(r"[;,，、]| and ", author)
+    # An e-mail address under the title, or as the PDF's author, names no one.
+    document.authors = [name for name in (EMAIL.sub("", name).strip(" <>()") for name in document.authors)
+                        if any(ch.isalpha() for ch in name)]
     return document
 
 
 def _body_size(pages: list[PageLayout]) -> float:
-    sizes = Counter(round(g.size * 2) / 2 for page in pages for row in page.rows for s in row.segments
-                    for g in s.glyphs)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
+    """The type size of running text: the most common among lines that fill the measure (code
+    listings and tables, often in a smaller type with more characters, leave it ragged)."""
+    sizes: Counter = Counter()
+    every: Counter = Counter()
+    for _, row, full in _rows_and_fill(pages):
+        count = sum(len(s.glyphs) for s in row.segments)
+        every[round(row.size * 2) / 2] += count
+        if full:
+            sizes[round(row.size * 2) / 2] += count
+    chosen = sizes or every
+    return chosen.most_common(1)[0][0] if chosen else 10.0
 
 
 def _heading_sizes(pages: list[PageLayout], body_size: float) -> list[float]:
-    """Type sizes larger than the body's that rows are set in, largest first (heading levels)."""
-    sizes = {round(row.size * 2) / 2 for page in pages for row in page.rows if row.size >= HEADING_TYPE * body_size}
-    return sorted(sizes, reverse=True)
+    """Type sizes larger than the body's that headings are set in, largest first (the levels).
+    Rows in a heading size seldom fill the measure; a paragraph set in larger type (an
+    abstract, a manual's prose beside its smaller code) does."""
+    rows: Counter = Counter()
+    filled: Counter = Counter()
+    for _, row, full in _rows_and_fill(pages):
+        if row.size >= HEADING_TYPE * body_size:
+            rows[round(row.size * 2) / 2] += 1
+            filled[round(row.size * 2) / 2] += full
+    return sorted((size for size in rows if filled[size] <= 0.3 * rows[size]), reverse=True)
+
+
+def _rows_and_fill(pages: list[PageLayout]):
+    """(page, row, whether the row reaches the page's right text edge) for every row."""
+    for page in pages:
+        right = max((row.segments[-1].x1 for row in page.rows), default=0.0)
+        for row in page.rows:
+            yield page, row, row.segments[-1].x1 >= right - 2 * row.size
 
 
 def drop_running_lines(pages: list[PageLayout]) -> dict[int, str]:
@@ -340,23 +410,44 @@ def drop_running_lines(pages: list[PageLayout]) -> dict[int, str]:
         for row in rows:
             sizes.setdefault(key(row.text), []).append(row.size)
     needed = max(2, RUNNING_SHARE * len(pages))
-    numbers: dict[int, list[int]] = {}
+    offset = _page_number_offset(pages, candidates)
+    printed = []
     for page in pages:
         for row in candidates[page.number]:
             bare = PAGE_NUMBER.match(row.text.strip())
             # The title on page 1 may read as the short title in the running header: it is set larger.
             usual = abs(row.size - statistics.median(sizes[key(row.text)])) <= 0.15 * row.size
-            if counts[key(row.text)] >= needed and usual or bare:
+            numbered = offset is not None and page.number + offset in _end_numbers(row.text)
+            # A head that changes with the chapter ("C 安装升级 7") runs with the page by its number.
+            if counts[key(row.text)] >= needed and usual or bare or numbered and len(row.text) <= 120:
                 page.rows.remove(row)
-                numbers.setdefault(page.number, []).extend(int(n) for n in re.findall(r"\d{1,4}", row.text))
-    # The printed number is the one that runs with the page: the same offset from it on most pages.
-    offsets = Counter(n - page for page, found in numbers.items() for n in set(found))
+            if numbered:
+                printed.append(page.number)
+    if not printed:
+        return {}
+    # A page between two that print their numbers has its number too, printed or not (a
+    # chapter's first page often leaves it out).
+    return {page: str(page + offset) for page in range(min(printed), max(printed) + 1)}
+
+
+def _page_number_offset(pages: list[PageLayout], candidates: dict[int, list[Row]]) -> int | None:
+    """The printed page number runs with the page: the offset from it that a number at the
+    start or end of a top or bottom row has on most pages (one page: a bare number)."""
+    found = {page: {n for row in rows for n in _end_numbers(row.text)
+                    if len(pages) > 1 or PAGE_NUMBER.match(row.text.strip())}
+             for page, rows in candidates.items()}
+    offsets = Counter(n - page for page, numbers in found.items() for n in numbers)
     if not offsets:
-        return {}
+        return None
     offset, votes = offsets.most_common(1)[0]
-    if votes < max(2, len(numbers) // 2) and len(pages) > 1:
-        return {}
-    return {page: str(page + offset) for page, found in numbers.items() if page + offset in found}
+    return offset if votes >= max(1 if len(pages) == 1 else 2, sum(map(bool, found.values())) // 2) else None
+
+
+def _end_numbers(text: str) -> set[int]:
+    text = text.strip()
+    # Up to five digits: a register or a journal volume numbers its pages on (47698).
+    ends = [re.match(r"^\D{0,3}?(\d{1,5})(?!\d)", text), re.search(r"(?<!\d)(\d{1,5})\D{0,3}$", text)]
+    return {int(match.group(1)) for match in ends if match}
 
 
 def split_footnotes(rows: list[Row], body_size: float) -> tuple[list[Row], list[Row]]:
@@ -402,15 +493,21 @@ def footnote_units(rows: list[Row], page: int) -> list[Unit]:
 # ---------------------------------------------------------------- reading order
 
 
-def gutters(rows: list[Row], width: float) -> list[tuple[float, float]]:
-    """x ranges that separate columns: few rows have text there, while the column-wide ranges
-    on both sides are covered by many (the columns' rows need not share baselines)."""
+def coverage(rows: list[Row], width: float) -> list[int]:
+    """For each 2-point-wide strip of the page, how many rows have text there."""
     bins = int(width // 2) + 1
     cover = [0] * bins
     for row in rows:
         covered = {b for segment in row.segments for b in range(int(segment.x0 // 2), min(int(segment.x1 // 2) + 1, bins))}
         for b in covered:
             cover[b] += 1
+    return cover
+
+
+def gutters(cover: list[int], width: float) -> list[tuple[float, float]]:
+    """x ranges that separate columns: few rows have text there, while the column-wide ranges
+    on both sides are covered by many (the columns' rows need not share baselines)."""
+    bins = len(cover)
     side = max(int(0.12 * width // 2), 1)
     found: list[tuple[float, float]] = []
     b = side
@@ -422,11 +519,44 @@ def gutters(rows: list[Row], width: float) -> list[tuple[float, float]]:
         end = b
         while end + 1 < bins and cover[end + 1] <= 0.3 * left:
             end += 1
-        right = sum(cover[end + 1:end + 1 + side]) / side
-        if (end - b + 1) * 2 >= 6 and right >= 4 and max(cover[b:end + 1]) <= 0.3 * min(left, right):
-            found.append((b * 2.0, (end + 1) * 2.0))
-        b = end + 1
+        # The gutter proper is the valley's floor: not the ragged right edge of a full left
+        # column, nor a short right column whose rows are few beside the left one's.
+        low = min(cover[b:end + 1])
+        first = cover.index(low, b, end + 1)
+        start, stop = first, first
+        while start > b and cover[start - 1] <= low + 0.1 * left:
+            start -= 1
+        while stop < end and cover[stop + 1] <= low + 0.1 * left:
+            stop += 1
+        right = sum(cover[stop + 1:stop + 1 + side]) / side
+        if (stop - start + 1) * 2 >= 6 and right >= 4 and low <= 0.3 * min(left, right):
+            found.append((start * 2.0, (stop + 1) * 2.0))
+        b = stop + 1
     return found
+
+
+def page_gutters(rows: list[Row], width: float, document_gutters: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The page's own gutters; else the document's where most of the page's rows keep out of
+    them (a page whose right column is short or empty, a full-width title above the columns)."""
+    own = gutters(coverage(rows, width), width)
+    if own or not rows:
+        return own
+    kept = []
+    for a, b in document_gutters:
+        crossing = sum(1 for row in rows if any(s.x0 < b and s.x1 > a for s in row.segments))
+        if crossing <= 0.5 * len(rows):
+            kept.append((a, b))
+    return kept
+
+
+def document_gutters(pages: list[tuple[float, list[Row]]]) -> list[tuple[float, float]]:
+    """Gutters of the pages' rows taken together: a journal's columns are the same on every page."""
+    width = max((w for w, _ in pages), default=0.0)
+    total = [0] * (int(width // 2) + 1)
+    for page_width, rows in pages:
+        for b, count in enumerate(coverage(rows, page_width)):
+            total[b] += count
+    return gutters(total, width)
 
 
 def split_at(row: Row, edges: list[float]) -> Row:
@@ -445,9 +575,9 @@ def split_at(row: Row, edges: list[float]) -> Row:
     return Row(segments)
 
 
-def ordered_lines(rows: list[Row], width: float) -> list[tuple[list[Segment], float, float]]:
+def ordered_lines(rows: list[Row], width: float, cuts: list[tuple[float, float]]
+                  ) -> list[tuple[list[Segment], float, float]]:
     """(segments of one line, its column's left and right edge), in reading order."""
-    cuts = gutters(rows, width)
     if not cuts:
         left = min((s.x0 for row in rows for s in row.segments), default=0.0)
         right = max((s.x1 for row in rows for s in row.segments), default=width)
@@ -484,11 +614,12 @@ def ordered_lines(rows: list[Row], width: float) -> list[tuple[list[Segment], fl
     return result
 
 
-def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_sizes: list[float]) -> list[Line]:
+def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]], body_size: float,
+               heading_sizes: list[float]) -> list[Line]:
     lines: list[Line] = []
-    previous: tuple[float, float, str] | None = None  # top, left of the previous line's column, text
+    previous: tuple[float, float, float] | None = None  # the previous line's top, its column's left, room left
     bold_body = _body_is_bold(rows)
-    for segments, left, right in ordered_lines(rows, page.width):
+    for segments, left, right in ordered_lines(rows, page.width, cuts):
         text_parts, markers, length = [], [], 0
         for segment in segments:
             if text_parts:
@@ -504,11 +635,17 @@ def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_size
         top = max(s.top for s in segments)
         indented = segments[0].x0 > left + 0.8 * size
         gap = previous is not None and previous[1] == left and previous[0] - top > 2.2 * size
-        short_before = bool(lines) and lines[-1].text[-1:] in TERMINAL and previous is not None and previous[2] == "short"
+        # A sentence that ends its line although the next line's first word would have fitted
+        # there ends a paragraph (justified or ragged-right, CJK or Latin).
+        short_before = bool(lines) and lines[-1].text[-1:] in TERMINAL and previous is not None and (
+            previous[2] > _first_word_width(segments[0]) + 0.3 * size)
         level = 0
-        if size >= HEADING_TYPE * body_size or (all(s.bold for s in segments) and len(text) <= 40
-                                                  and not bold_body):
-            level = next((i + 1 for i, s in enumerate(heading_sizes) if size >= s - 0.25), len(heading_sizes) + 1)
+        # A contents entry, or a row of figures, in whatever type, heads nothing.
+        if not TOC_ENTRY.search(text) and not is_table_row(text) and any(ch.isalpha() for ch in text):
+            if size >= HEADING_TYPE * body_size:
+                level = next((i + 1 for i, s in enumerate(heading_sizes) if abs(size - s) <= 0.3), 0)
+            if not level and all(s.bold for s in segments) and len(text) <= 40 and not bold_body:
+                level = len(heading_sizes) + 1
         last_x1 = max(s.x1 for s in segments)
         next_column = previous is not None and top > previous[0]
         if level and lines and lines[-1].heading_level == level and previous and (
@@ -517,13 +654,23 @@ def body_lines(page: PageLayout, rows: list[Row], body_size: float, heading_size
             head = lines[-1]
             glue = " " if head.text[-1:].isascii() and text[:1].isascii() else ""
             lines[-1] = Line(head.text + glue + text, head.page, True, head.markers, level, typed=True)
-            previous = (top, left, "short")
+            previous = (top, left, float("inf"))
             continue
         lines.append(Line(text, page.number, bool(indented or gap or short_before or level), tuple(markers), level,
-                          typed=True))
+                          typed=True, cells=len(segments)))
         # A heading ends its line short: what follows starts a paragraph.
-        previous = (top, left, "short" if level or last_x1 < right - 2 * size else "full")
+        previous = (top, left, float("inf") if level else right - last_x1)
     return lines
+
+
+def _first_word_width(segment: Segment) -> float:
+    glyphs = [g for g in segment.glyphs if g.size >= SUPERSCRIPT * segment.size] or segment.glyphs
+    count = 1
+    if not _wide(glyphs[0].ch):
+        while count < len(glyphs) and not glyphs[count].space_before and not _wide(glyphs[count].ch) and (
+                glyphs[count].x0 - glyphs[count - 1].x1 < 0.25 * glyphs[count].size):
+            count += 1
+    return glyphs[count - 1].x1 - glyphs[0].x0
 
 
 def _body_is_bold(rows: list[Row]) -> bool:
@@ -539,9 +686,9 @@ def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
         largest = max(row.size for row in first)
         if largest >= HEADING_TYPE * body_size:
             title, _ = join_lines([row.text for row in first if row.size >= largest - 0.25], set())
-            if title.strip():
+            if sum(ch.isalpha() for ch in title) >= 2:  # not a large page or line number
                 meta["title"] = title.strip()
-    if "title" not in meta and info.get("Title", "").strip() and not info["Title"].lower().endswith((".doc", ".docx")):
+    if "title" not in meta and info.get("Title", "").strip() and not JUNK_TITLE.search(info["Title"].strip()):
         meta["title"] = info["Title"].strip()
     doi = re.search(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;])", " ".join(row.text for row in first))
     if doi:

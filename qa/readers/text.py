@@ -105,6 +105,7 @@ def language_of(text: str) -> str:
 
 FOOTNOTE_LINE = re.compile(r"^([a-z])(?:\u3000|\s(?=[\[【(（《\u4e00-\u9fff]))\s*(\S.*)$")
 FIGURE_LINE = re.compile(r"^(图\s*\d+|(Figure|Fig\.)\s*\d+)")
+FENCE = re.compile(r"^(```|~~~)")
 TABLE_CAPTION = re.compile(r"^(表\s*\d+|Table\s+\d+)")
 TABLE_SOURCE = re.compile(r"^(数据来源|资料来源|来源|注|Source|Sources|Note)\s*[:：]")
 LABELED = {
@@ -137,6 +138,13 @@ MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 MARKER = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]?([a-z])(?=[{CJK}“‘《（，。、\s]|$)")
 
 
+# A table-of-contents entry, "2.1 Install . . . . 3": dropped, or a question would be answered
+# from the contents page instead of the section it lists.
+TOC_ENTRY = re.compile(r"((\.\s?){4,}|[…·]{2,})\s*([\d]+|[ivxlc]+)$", re.IGNORECASE)
+CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNORECASE)
+ENDS_IN_PAGE = re.compile(r"\s([\d]{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
+
+
 def heading_kind(line: str) -> tuple[str, int] | None:
     """The kind (and depth) of a heading line, or None for body text."""
     markdown = MARKDOWN_HEADING.match(line)
@@ -144,7 +152,7 @@ def heading_kind(line: str) -> tuple[str, int] | None:
         return "markdown", len(markdown.group(1))
     if NAMED_HEADINGS.match(line):
         return "named", 1
-    if len(line) > 40 or line[-1] in "。，；,;：:":
+    if len(line) > 40 or line[-1] in "。，；,;：:" or TOC_ENTRY.search(line) or is_table_row(line):
         return None
     for kind, pattern in HEADING_PATTERNS:
         match = pattern.match(line)
@@ -171,6 +179,8 @@ class Line:
     markers: tuple[tuple[int, str], ...] = ()
     heading_level: int = 0
     typed: bool = False  # the reader saw the type: a numbered line in body type heads only a new block
+    cells: int = 1  # pieces the reader saw set apart by wide gaps (a table row has several)
+    code: bool = False  # a line of a fenced code block (its fences included), kept as written
 
 
 def split_pages(text: str) -> list[list[str]]:
@@ -190,15 +200,23 @@ def split_pages(text: str) -> list[list[str]]:
     return pages
 
 
-def raw_lines(pages: list[list[str]]) -> list[Line]:
+def raw_lines(pages: list[list[str]], markdown: bool = False) -> list[Line]:
     all_lines = [line for page in pages for line in page]
     # PDF extraction often separates every line by an empty one; then blanks mean nothing.
     double_spaced = _is_double_spaced(all_lines)
     result: list[Line] = []
+    fenced = False
     for number, page in enumerate(pages, start=1):
         blank = False
         for line in page:
             stripped = line.strip()
+            if markdown and FENCE.match(stripped):
+                fenced = not fenced
+                result.append(Line(stripped, number, True, code=True))
+                continue
+            if fenced:  # code as written: its indentation, its blank lines
+                result.append(Line(line.rstrip() or " ", number, False, code=True))
+                continue
             if not stripped:
                 blank = True
                 continue
@@ -298,6 +316,8 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
     paragraph_kind = "paragraph"
     state = "front"  # front → preamble → body; "back" for the other-language title block at the end
     table: Unit | None = None
+    code: Unit | None = None
+    in_contents = False  # just after a "Contents" heading
 
     def close_paragraph() -> None:
         nonlocal paragraph, paragraph_kind
@@ -307,19 +327,32 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
 
     for index, line in enumerate(lines):
         text = line.text
+        if line.code:
+            if FENCE.match(text.strip()) and (code is None or not code.lines):
+                close_paragraph()
+                code = Unit("code", [])
+            elif FENCE.match(text.strip()):
+                units.append(code)
+                code = None
+            else:
+                code.lines.append(line)
+            continue
         footnote = FOOTNOTE_LINE.match(text) if footnote_lines else None
         if footnote and not paragraph_is_latin(paragraph):
             footnotes.append(Unit("footnote", [Line(footnote.group(2), line.page, False)], label=footnote.group(1)))
             continue
-        if FIGURE_LINE.match(text):
+        if FIGURE_LINE.match(text) or TOC_ENTRY.search(text):
             continue
+        if in_contents and ENDS_IN_PAGE.search(text):
+            continue  # an entry without leader dots ("第一章 基本概念 1")
+        in_contents = False
         if table is not None:
             if TABLE_SOURCE.match(text):
                 table.lines.append(line)
                 units.append(table)
                 table = None
                 continue
-            prose = display_width(text) > 0.7 * page_width[line.page] and not is_table_row(text)
+            prose = display_width(text) > 0.7 * page_width[line.page] and not is_table_row(text) and line.cells < 3
             if not prose and heading_kind(text) is None:
                 table.lines.append(line)
                 continue
@@ -337,6 +370,7 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             close_paragraph()
             units.append(Unit("heading", [line], heading=kind))
             state = "body"
+            in_contents = bool(CONTENTS_HEADING.match(text.strip()))
             continue
         label = next((name for name, pattern in LABELED.items() if pattern.match(text)), None)
         if label is not None:
@@ -357,10 +391,13 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         if state in ("front", "back"):
             state = "preamble"
         paragraph.append(line)
-        if paragraph_kind == "classification" or _ends_paragraph(lines, index):
+        # A reader that saw the type marked paragraph starts itself (indent, gap, room left).
+        if paragraph_kind == "classification" or not line.typed and _ends_paragraph(lines, index):
             close_paragraph()
     if table is not None:
         units.append(table)
+    if code is not None and code.lines:  # a fence left open runs to the end
+        units.append(code)
     close_paragraph()
     return units, footnotes
 
@@ -384,11 +421,12 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
     return parse_text(decode_bytes(path.read_bytes(), source), doc_id, source, meta)
 
 
-def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> Document:
+def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None, markdown: bool = False) -> Document:
+    """`markdown`: fenced code blocks are kept as written, one block each."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
     pages = split_pages(raw)
-    lines = raw_lines(pages)
+    lines = raw_lines(pages, markdown)
     lang = language_of(raw)
     units, footnote_units = layout_units(lines, lang)
     return build_document(units, footnote_units, len(pages), lang, latin_vocabulary(raw), doc_id, source, meta)
@@ -505,6 +543,11 @@ class TextBuilder:
         if unit.kind == "table":
             self._add_table(unit)
             return
+        if unit.kind == "code":
+            start, end = self._append("\n".join(line.text.rstrip() for line in unit.lines))
+            self._note_pages(unit.lines[:1], [0], start)
+            self.blocks.append(Block("code", start, end, self._current_path()))
+            return
         text, starts = join_lines([line.text for line in unit.lines], self.vocabulary)
         if any(line.markers for line in unit.lines):
             refs = [(label, starts[i] + offset, line.page) for i, line in enumerate(unit.lines)
@@ -574,11 +617,12 @@ class TextBuilder:
         body_end = len(self.text)
         for _, section in self._stack:
             section.end = body_end
-        previous = 0
+        # A page without text (a blank page of a book) is empty where the next page begins.
+        starts, following = {}, body_end
+        for number in range(page_count, 0, -1):
+            following = starts[number] = self.page_starts.get(number, following)
         for number in range(1, page_count + 1):
-            start = self.page_starts.get(number, previous)
-            previous = start
-            self.pages.append(Page(number, start, 0))
+            self.pages.append(Page(number, starts[number], 0))
         for index, page in enumerate(self.pages):
             end = self.pages[index + 1].start if index + 1 < len(self.pages) else body_end
             self.pages[index] = Page(page.number, page.start, end)
