@@ -22,7 +22,7 @@ from qa.config import Config  # noqa: E402
 from qa.index import TRASH, BuildReport, Index, IndexLoadError  # noqa: E402
 from qa.library import NameTaken  # noqa: E402
 from qa.readers import SUPPORTED_SUFFIXES  # noqa: E402
-from qa.render import CSS, answer_html, hits_html, library_html, references_text  # noqa: E402
+from qa.render import CSS, answer_html, hits_html, library_html, references_text, refusal_html  # noqa: E402
 from qa.retrieval import search_payload  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
@@ -56,13 +56,31 @@ def user_errors(handler):
     return guarded
 
 
+def shown_in_page(outputs: int):
+    """For the page's own views: a refusal (an empty question, say) is one message where the
+    answer would be (the other outputs emptied), not a pop-up and an error mark on each output."""
+
+    def wrap(handler):
+        @functools.wraps(handler)
+        def guarded(*args, **kwargs):
+            try:
+                return handler(*args, **kwargs)
+            except REFUSALS as exc:
+                message = refusal_html(str(exc))
+                return message if outputs == 1 else (message, *[""] * (outputs - 1))
+
+        return guarded
+
+    return wrap
+
+
 def build_ui(service: QAService) -> gr.Blocks:
-    @user_errors
+    @shown_in_page(outputs=2)
     def ask_view(question: str):
         answer = service.ask(question)
         return answer_html(answer), references_text(answer)
 
-    @user_errors
+    @shown_in_page(outputs=1)
     def search_view(question: str):
         return hits_html(question, service.search(question))
 
@@ -135,16 +153,21 @@ def build_ui(service: QAService) -> gr.Blocks:
         gr.Markdown("## 文献问答 · Document QA")
         with gr.Tabs():
             with gr.Tab("问答 Ask"):
-                question = gr.Textbox(label="问题 / Question", lines=2, elem_id="ask-question")
+                # One line: Enter asks (Gradio's multi-line box would take Enter as a new line).
+                question = gr.Textbox(label="问题 / Question", lines=1, max_lines=6, elem_id="ask-question",
+                                      placeholder="输入问题，按 Enter 提问 / Type a question, press Enter to ask")
                 ask_button = gr.Button("提问 / Ask", variant="primary", elem_id="ask-button")
-                gr.Examples(EXAMPLES, inputs=question)
                 answer = gr.HTML(elem_id="answer")
                 references = gr.Textbox(label="引用 / References (copy)", buttons=["copy"], lines=2,
                                         elem_id="references")
+                # Clicking an example asks it.
+                gr.Examples(EXAMPLES, inputs=question, outputs=[answer, references], fn=ask_view,
+                            run_on_click=True, cache_examples=False, api_visibility="private")
                 ask_button.click(ask_view, question, [answer, references], api_visibility="private")
                 question.submit(ask_view, question, [answer, references], api_visibility="private")
             with gr.Tab("检索 Search"):
-                query = gr.Textbox(label="检索 / Search", elem_id="search-query")
+                query = gr.Textbox(label="检索 / Search", elem_id="search-query",
+                                   placeholder="输入词语或问题，按 Enter 检索 / Words or a question, press Enter")
                 search_button = gr.Button("检索 / Search", elem_id="search-button")
                 results = gr.HTML(elem_id="search-results")
                 search_button.click(search_view, query, results, api_visibility="private")

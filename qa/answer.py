@@ -54,10 +54,13 @@ class Citation:
     reference: str  # GB/T 7714 (Chinese sources) or APA (English), with the printed page
     page_label: str | None = None  # the printed page number, when the file says it (PDF)
     ocr: bool = False  # the quote was read from the page's image
+    page_end: int | None = None  # the page the quote ends on: a sentence may run onto the next
+    page_label_end: str | None = None
 
     @property
     def pages(self) -> PageSpan:
-        return PageSpan(self.page, self.page, self.page_label, self.page_label, self.ocr)
+        return PageSpan(self.page, self.page_end or self.page, self.page_label, self.page_label_end or self.page_label,
+                        self.ocr)
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +71,8 @@ class Citation:
             "section": list(self.section),
             "page": self.page,
             "page_label": self.page_label,
+            "page_end": self.page_end,
+            "page_label_end": self.page_label_end,
             "ocr": self.ocr,
             "quote": self.quote,
             "start": self.start,
@@ -131,10 +136,10 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
         document = retriever.index.documents[hit.chunk.doc_id]
         page = scored.sentence.page
         quote = document.text[start:end]
-        pages = document.span(page, page)
+        pages = document.span(page, max(page, document.page_of(end - 1)))
         citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
-                                  pages.start, quote, start, end, reference(document, page), pages.label_start,
-                                  pages.ocr))
+                                  pages.start, quote, start, end, reference(document, page, pages.end),
+                                  pages.label_start, pages.ocr, pages.end, pages.label_end))
         parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 

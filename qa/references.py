@@ -11,8 +11,9 @@ from __future__ import annotations
 from qa.document import Document
 
 
-def reference(document: Document, page: int) -> str:
-    return gb_t_7714(document, page) if document.lang == "zh" else apa(document, page)
+def reference(document: Document, page: int, page_end: int | None = None) -> str:
+    """The reference of a quote on `page` (to `page_end` when it runs onto the next page)."""
+    return gb_t_7714(document, page, page_end) if document.lang == "zh" else apa(document, page, page_end)
 
 
 def printed_page(document: Document, page: int) -> str | None:
@@ -20,7 +21,14 @@ def printed_page(document: Document, page: int) -> str | None:
     return (document.printed_label(page) or str(page)) if document.paged else None
 
 
-def gb_t_7714(document: Document, page: int) -> str:
+def printed_pages(document: Document, page: int, page_end: int | None) -> str | None:
+    """`175` or the range `175-176` (GB/T 7714 and APA both join a range with a dash)."""
+    first = printed_page(document, page)
+    last = printed_page(document, page_end) if page_end not in (None, page) else None
+    return f"{first}-{last}" if first and last and last != first else first
+
+
+def gb_t_7714(document: Document, page: int, page_end: int | None = None) -> str:
     """`曾凡军, 王鹏. 标题[J]. 期刊, 2023, 卷(期): 175.`, ending with the cited page."""
     meta = document.meta
     authors = list(meta.get("authors") or document.authors)
@@ -31,7 +39,7 @@ def gb_t_7714(document: Document, page: int) -> str:
     where = ", ".join(str(x) for x in (journal, meta.get("year")) if x)
     if meta.get("volume") or meta.get("issue"):
         where += f", {meta.get('volume', '')}" + (f"({meta['issue']})" if meta.get("issue") else "")
-    printed = printed_page(document, page)
+    printed = printed_pages(document, page, page_end)
     if printed is None:
         parts.append(f"{where}." if where else "")
     else:
@@ -52,7 +60,7 @@ def _apa_name(name: str) -> str:
     return f"{family}, {initials}"
 
 
-def apa(document: Document, page: int) -> str:
+def apa(document: Document, page: int, page_end: int | None = None) -> str:
     """`Zeng, F.-j., & Wang, P. (2023). Title. Journal, 12(3). (p. 175)`, ending with the cited page."""
     meta = document.meta
     authors = [_apa_name(a) for a in (meta.get("authors_en") or meta.get("authors") or document.authors)]
@@ -67,7 +75,7 @@ def apa(document: Document, page: int) -> str:
         volume = f", {meta['volume']}" if meta.get("volume") else ""
         issue = f"({meta['issue']})" if meta.get("issue") else ""
         parts.append(f"{journal}{volume}{issue}. ")
-    printed = printed_page(document, page)
+    printed = printed_pages(document, page, page_end)
     if printed is not None:
-        parts.append(f"(p. {printed})")
+        parts.append(f"(pp. {printed.replace('-', '–')})" if "-" in printed else f"(p. {printed})")
     return "".join(parts).strip()

@@ -23,14 +23,17 @@ LABELS = {
 CSS = """
 .qa-answer p { font-size: 1.05em; line-height: 1.7; }
 .qa-answer a.marker { font-weight: 600; text-decoration: none; padding: 0 2px; }
-.qa-abstain { color: #8a4b00; }
+.qa-abstain, .qa-refusal { color: #8a4b00; }
 .qa-source { border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
-.qa-source .qa-meta { font-size: 0.9em; color: #555; margin-bottom: 4px; }
+.qa-source .qa-meta { font-size: 0.9em; opacity: 0.8; margin-bottom: 4px; }
 .qa-source blockquote { margin: 4px 0; line-height: 1.6; }
-.qa-source mark, .qa-hit mark { background: #ffe58a; padding: 0 1px; }
-.qa-reference { font-size: 0.85em; color: #333; font-family: ui-monospace, monospace; user-select: all; }
+.qa-source mark, .qa-hit mark { background: #ffe58a; color: #1a1a1a; padding: 0 1px; }
+.qa-reference { font-size: 0.85em; font-family: ui-monospace, monospace; user-select: all; }
 .qa-hit { border-bottom: 1px solid #eee; padding: 6px 0; }
 .qa-note { font-size: 0.9em; font-style: italic; }
+.dark .qa-abstain, .dark .qa-refusal { color: #ffb454; }
+.dark .qa-source { border-color: #555; }
+.dark .qa-hit { border-bottom-color: #444; }
 """
 
 
@@ -67,25 +70,44 @@ def answer_html(answer: Answer) -> str:
                 f'<div class="qa-sources"><h3>{labels["closest"]}</h3>{sources}</div>')
     joiner = "" if lang == "zh" else " "
     parts = [f'{html.escape(c.quote)}<a class="marker" href="#cite-{c.n}">[{c.n}]</a>' for c in answer.citations]
-    sources = "".join(_citation_card(citation, answer.hits, lang) for citation in answer.citations)
+    sources = _citation_cards(answer.citations, answer.hits, lang)
     return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}<p>{joiner.join(parts)}</p></div>'
             f'<div class="qa-sources"><h3>{labels["sources"]}</h3>{sources}</div>')
 
 
-def _citation_card(citation: Citation, hits: list[Hit], lang: str) -> str:
-    """The passage around a cited sentence, the sentence highlighted, with where it is and its reference."""
-    hit = next((h for h in hits if h.chunk.doc_id == citation.doc_id and h.chunk.start <= citation.start < h.chunk.end), None)
+def _citation_cards(citations: list[Citation], hits: list[Hit], lang: str) -> str:
+    """One card per cited passage: the passage with each of its cited sentences highlighted,
+    where it is, and its reference (once when the sentences share it)."""
+    groups: dict[int, list[Citation]] = {}
+    for citation in citations:
+        hit = next((i for i, h in enumerate(hits) if h.chunk.doc_id == citation.doc_id
+                    and h.chunk.start <= citation.start < h.chunk.end), -citation.n)
+        groups.setdefault(hit, []).append(citation)
+    return "".join(_citation_card(group, hits[key] if key >= 0 else None, lang) for key, group in groups.items())
+
+
+def _citation_card(group: list[Citation], hit: Hit | None, lang: str) -> str:
+    first = group[0]
     if hit is None:
-        passage = f"<mark>{html.escape(citation.quote)}</mark>"
+        passage = f"<mark>{html.escape(first.quote)}</mark>"
     else:
-        text, start = hit.chunk.text, hit.chunk.start
-        before, after = text[: citation.start - start], text[citation.end - start :]
-        passage = f"{html.escape(before)}<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}"
-    meta = " · ".join(x for x in (html.escape(citation.doc_title), html.escape(_trail(citation.section)),
-                                  page_words(citation.pages, lang)) if x)
-    return (f'<div class="qa-source" id="cite-{citation.n}"><div class="qa-meta">[{citation.n}] {meta}</div>'
-            f'<blockquote>{passage}</blockquote>'
-            f'<div class="qa-reference" title="{LABELS[lang]["reference"]}">{html.escape(citation.reference)}</div></div>')
+        text, start, position, pieces = hit.chunk.text, hit.chunk.start, 0, []
+        for citation in sorted(group, key=lambda c: c.start):
+            pieces.append(html.escape(text[position : citation.start - start]))
+            pieces.append(f"<mark>{html.escape(citation.quote)}</mark>")
+            position = citation.end - start
+        passage = "".join(pieces) + html.escape(text[position:])
+    last = max(group, key=lambda c: c.pages.end or 0)
+    span = PageSpan(first.page, last.pages.end, first.page_label, last.pages.label_end, any(c.ocr for c in group))
+    markers = "".join(f"[{c.n}]" for c in group)
+    meta = " · ".join(x for x in (html.escape(first.doc_title), html.escape(_trail(first.section)),
+                                  page_words(span, lang)) if x)
+    anchors = "".join(f'<span id="cite-{c.n}"></span>' for c in group[1:])
+    references = dict.fromkeys(c.reference for c in group)
+    lines = "".join(f'<div class="qa-reference" title="{LABELS[lang]["reference"]}">{html.escape(r)}</div>'
+                    for r in references)
+    return (f'<div class="qa-source" id="cite-{first.n}">{anchors}<div class="qa-meta">{markers} {meta}</div>'
+            f'<blockquote>{passage}</blockquote>{lines}</div>')
 
 
 def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
@@ -124,9 +146,17 @@ def hits_html(question: str, hits: list[Hit]) -> str:
     return "".join(_hit_card(hit, lang, words) for hit in hits)
 
 
+def refusal_html(message: str) -> str:
+    """Why a question was not asked (empty, no words), in place of the answer."""
+    return f'<p class="qa-refusal" role="alert">{html.escape(message)}</p>'
+
+
 def references_text(answer: Answer) -> str:
-    """One line per citation, ready to copy."""
-    return "\n".join(f"[{c.n}] {c.reference}" for c in answer.citations)
+    """One line per reference, ready to copy; citations that share one share its line."""
+    lines: dict[str, list[int]] = {}
+    for citation in answer.citations:
+        lines.setdefault(citation.reference, []).append(citation.n)
+    return "\n".join("".join(f"[{n}]" for n in numbers) + f" {reference}" for reference, numbers in lines.items())
 
 
 def library_html(index: Index) -> str:

@@ -222,3 +222,13 @@ def test_the_answer_encoder_chooses_the_sentence_that_answers(tmp_path, embedder
     assert answer in ask(retriever, question).citations[0].quote
     monkeypatch.setitem(qa.evidence.ANSWER_ENCODER_WEIGHT, "same", 0.0)
     assert answer not in ask(retriever, question).citations[0].quote
+
+
+def test_a_quote_across_a_page_break_is_cited_with_both_pages(seed_index, embedder):
+    answer = ask(Retriever(seed_index, embedder), "农村网民规模有多大，占农村人口的比例是多少？")
+    [citation] = [c for c in answer.citations if "3.08 亿" in c.quote]
+    document = seed_index.documents[citation.doc_id]
+    assert document.page_of(citation.start) == 5 and document.page_of(citation.end - 1) == 6
+    assert (citation.page, citation.page_end, citation.page_label, citation.page_label_end) == (5, 6, "175", "176")
+    assert citation.reference.endswith(": 175-176.")
+    assert citation.to_dict()["page_end"] == 6

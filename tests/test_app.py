@@ -136,6 +136,63 @@ def test_the_page_answers_with_a_highlighted_source_and_stays_local(app, browser
     assert requests and not foreign
 
 
+def test_enter_asks_an_example_click_asks_and_an_empty_question_gets_one_message(app, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    open_page(page, app[0])
+    box = page.locator("#ask-question textarea")
+    assert "Enter" in box.get_attribute("placeholder")
+    box.fill("什么是数字势差？")
+    box.press("Enter")
+    page.wait_for_selector("#answer .qa-source mark", timeout=120_000)
+    box.fill("   ")
+    page.locator("#ask-button").click()
+    page.wait_for_selector("#answer .qa-refusal", timeout=60_000)
+    assert "请输入问题 / Please type a question" in page.locator("#answer").inner_text()
+    assert page.locator(".toast-body, .error").count() == 0  # no pop-up, no red marks
+    page.get_by_text("2020年中国数字经济占GDP的比重是多少？").first.click()
+    page.wait_for_function("() => document.querySelector('#answer .qa-answer')?.innerText.includes('38.6%')",
+                           timeout=120_000)
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_highlights_and_references_are_readable_in_light_and_dark(app, browser, scheme):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme=scheme)
+    open_page(page, app[0])
+    page.locator("#ask-question textarea").fill("城乡数字鸿沟有哪些表现？")
+    page.locator("#ask-button").click()
+    page.wait_for_selector("#answer .qa-source mark", timeout=120_000)
+    for selector, behind in (("#answer mark", "#answer mark"), ("#answer .qa-reference", "body"),
+                             ("#answer .qa-meta", "body")):
+        ratio = page.evaluate(CONTRAST, [selector, behind])
+        assert ratio >= 4.5, f"{selector} in {scheme}: contrast {ratio:.1f}"
+    page.close()
+
+
+# WCAG contrast of an element's text colour against the first opaque background behind it.
+CONTRAST = """([selector, behind]) => {
+  const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const element = document.querySelector(selector);
+  let node = document.querySelector(behind), background = null;
+  while (node) { const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length < 4 || c[3] > 0.5) { background = c; break; } node = node.parentElement; }
+  if (!background) background = [255, 255, 255];
+  if (behind === "body") {  // the element sits on its nearest opaque ancestor
+    node = element;
+    while (node) { const c = rgb(getComputedStyle(node).backgroundColor);
+      if (c.length < 4 || c[3] > 0.5) { background = c; break; } node = node.parentElement; }
+  }
+  const style = getComputedStyle(element);
+  const opacity = Number(style.opacity);  // translucent text shows the background through it
+  const fore = rgb(style.color).slice(0, 3).map((v, i) => v * opacity + background[i] * (1 - opacity));
+  const [a, b] = [luminance(fore), luminance(background.slice(0, 3))].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
 def test_an_uploaded_document_becomes_searchable(app, browser, client, tmp_path):
     upload = tmp_path / "quantum-note.txt"
     upload.write_text("量子纠缠笔记\n\n量子纠缠是两个粒子之间的关联，测量其中一个会立即影响另一个。\n", encoding="utf-8")

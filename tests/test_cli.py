@@ -15,8 +15,8 @@ HIT_KEYS = {
     "rank", "score", "cosine", "chunk_id", "doc_id", "doc_title", "section", "page_start", "page_end",
     "page_label_start", "page_label_end", "ocr", "start", "end", "text"
 }
-CITATION_KEYS = {"n", "doc_id", "doc_title", "authors", "section", "page", "page_label", "ocr", "quote", "start",
-                 "end", "reference"}
+CITATION_KEYS = {"n", "doc_id", "doc_title", "authors", "section", "page", "page_label", "page_end", "page_label_end",
+                 "ocr", "quote", "start", "end", "reference"}
 
 
 def run(*args, stdin=None):

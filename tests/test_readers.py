@@ -89,7 +89,9 @@ def test_the_seed_questions_find_the_same_passages_and_pages_in_the_pdf(columns,
         assert found["page_label_end"] == str(FIRST_PRINTED - 1 + found["page_end"]) and found["ocr"] is False
     for citation in answer.citations:
         assert citation.page_label == str(FIRST_PRINTED - 1 + citation.page)
-        assert citation.reference.endswith(f"{citation.page_label}.")
+        assert citation.page_label_end == str(FIRST_PRINTED - 1 + citation.page_end)
+        printed = citation.page_label + ("" if citation.page_end == citation.page else f"-{citation.page_label_end}")
+        assert citation.reference.endswith(f"{printed}.")
 
 
 def test_pdf_page_labels_roman_then_arabic_are_the_printed_pages(tmp_path):
