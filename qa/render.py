@@ -15,9 +15,9 @@ from qa.terms import chinese_words, english_words
 
 LABELS = {
     "zh": {"answer": "答案", "sources": "来源", "page": "第 {} 页", "abstained": "未作回答", "closest": "最接近的段落",
-           "score": "得分", "no_hits": "没有找到段落", "reference": "引用"},
+           "no_hits": "没有找到段落", "reference": "引用"},
     "en": {"answer": "Answer", "sources": "Sources", "page": "p. {}", "abstained": "No answer", "closest": "Closest passages",
-           "score": "score", "no_hits": "No passages found", "reference": "Reference"},
+           "no_hits": "No passages found", "reference": "Reference"},
 }
 
 CSS = """
@@ -114,9 +114,21 @@ def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
     chunk = hit.chunk
     meta = " · ".join(x for x in (f"{hit.rank}.", html.escape(hit.doc_title), html.escape(_trail(chunk.section)),
                                   page_words(hit.pages or PageSpan(chunk.page_start, chunk.page_end, None, None), lang),
-                                  f'{LABELS[lang]["score"]} {hit.score:.2f} (cos {hit.cosine:.3f})') if x)
+                                  _relevance(hit, terms, lang) if terms is not None else "") if x)
     text = highlight(chunk.text, terms) if terms else html.escape(chunk.text)
     return f'<div class="qa-source qa-hit"><div class="qa-meta">{meta}</div><blockquote>{text}</blockquote></div>'
+
+
+def _relevance(hit: Hit, words: list[str], lang: str) -> str:
+    """In plain words: which of the question's words the passage holds (a passage can match in
+    meaning only, or in the other language)."""
+    text = hit.chunk.text.lower()
+    found = [w for w in dict.fromkeys(words) if w.lower() in text]
+    if not words or not found:
+        return "意思相近（未含原词）" if lang == "zh" else "close in meaning (none of your words)"
+    if lang == "zh":
+        return f"含检索词 {len(found)}/{len(set(words))}"
+    return f"has {len(found)} of your {len(set(words))} words"
 
 
 def query_words(question: str) -> list[str]:
@@ -125,12 +137,19 @@ def query_words(question: str) -> list[str]:
 
 
 def highlight(text: str, words: list[str]) -> str:
-    """`text` as HTML with every occurrence of the words marked (longest first, case-insensitive)."""
+    """`text` as HTML with the words marked (longest first, case-insensitive), each at most once
+    a sentence: a card where one word is marked twenty times shows nothing."""
     if not words:
         return html.escape(text)
     pattern = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)), re.IGNORECASE)
-    out, position = [], 0
+    out, position, seen = [], 0, set()
     for match in pattern.finditer(text):
+        if SENTENCE_END.search(text, position, match.start()):
+            seen = set()
+        key = match.group().lower()
+        if key in seen:
+            continue
+        seen.add(key)
         out.append(html.escape(text[position : match.start()]))
         out.append(f"<mark>{html.escape(match.group())}</mark>")
         position = match.end()
@@ -138,12 +157,16 @@ def highlight(text: str, words: list[str]) -> str:
     return "".join(out)
 
 
+SENTENCE_END = re.compile(r"[。！？!?]|\.\s")
+
+
 def hits_html(question: str, hits: list[Hit]) -> str:
     lang = language_of(question)
     if not hits:
         return f"<p>{LABELS[lang]['no_hits']}</p>"
     words = query_words(question)
-    return "".join(_hit_card(hit, lang, words) for hit in hits)
+    count = f"{len(hits)} 段结果" if lang == "zh" else f"{len(hits)} passage{'s' if len(hits) > 1 else ''}"
+    return f'<p class="qa-meta qa-count">{count}</p>' + "".join(_hit_card(hit, lang, words) for hit in hits)
 
 
 def refusal_html(message: str) -> str:

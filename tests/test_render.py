@@ -1,0 +1,21 @@
+"""What the app shows of hits and answers: counts, plain-language relevance, highlights."""
+
+from __future__ import annotations
+
+from qa.render import highlight, hits_html
+from qa.retrieval import Retriever
+
+
+def test_a_word_is_highlighted_once_a_sentence():
+    text = "农村网民增加。农村宽带覆盖农村学校和农村医院。Rural users grew. Rural broadband reached rural schools."
+    marked = highlight(text, ["农村", "rural"])
+    assert marked.count("<mark>农村</mark>") == 2  # once in each Chinese sentence
+    assert marked.count("<mark>Rural</mark>") == 2 and "<mark>rural</mark>" not in marked
+
+
+def test_search_cards_count_the_results_and_say_in_plain_words_why_they_match(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    page = hits_html("数字福利鸿沟", retriever.search("数字福利鸿沟", 3))
+    assert "3 段结果" in page and "含检索词" in page and "cos" not in page
+    english = hits_html("digital welfare divide", retriever.search("digital welfare divide", 3))
+    assert "3 passages" in english and ("of your" in english or "close in meaning" in english)
