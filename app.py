@@ -33,6 +33,7 @@ EXAMPLES = [
     "What are the five layers of the urban-rural digital divide?",
     "What share of China's GDP did the digital economy account for in 2020?",
 ]
+WITHIN = "只在这些文献中（空：全部）/ Only in these documents (empty: all)"
 # System fonts only: the default theme would fetch its fonts from Google.
 THEME = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
                           font_mono=["ui-monospace", "monospace"])
@@ -76,16 +77,21 @@ def shown_in_page(outputs: int):
 
 def build_ui(service: QAService) -> gr.Blocks:
     @shown_in_page(outputs=2)
-    def ask_view(question: str):
-        answer = service.ask(question)
+    def ask_view(question: str, doc_ids: list[str] | None = None):
+        answer = service.ask(question, doc_ids=doc_ids)
         return answer_html(answer), references_text(answer)
 
     @shown_in_page(outputs=1)
-    def search_view(question: str):
-        return hits_html(question, service.search(question))
+    def search_view(question: str, doc_ids: list[str] | None = None):
+        return hits_html(question, service.search(question, doc_ids=doc_ids))
 
     def library_view():
-        return library_html(service.index()), gr.update(choices=service.doc_ids(), value=None)
+        index = service.index()
+        titles = [(f"{index.documents[doc_id].title} ({doc_id})", doc_id) for doc_id in service.doc_ids()
+                  if doc_id in index.documents]
+        # The filters keep what is chosen, less what left the library.
+        return (library_html(index), gr.update(choices=service.doc_ids(), value=None), gr.update(choices=titles),
+                gr.update(choices=titles))
 
     def upload_view(paths: list[str] | None):
         outcomes, taken = [], []
@@ -138,14 +144,14 @@ def build_ui(service: QAService) -> gr.Blocks:
         return "\n\n".join(lines), *library_view()
 
     @user_errors
-    def ask_api(question: str, top_k: int = 5) -> dict:
-        """The same object as `python -m qa ask --json`."""
-        return service.ask(question, top_k).to_dict()
+    def ask_api(question: str, top_k: int = 5, doc_ids: list[str] | None = None) -> dict:
+        """The same object as `python -m qa ask --json`; `doc_ids` keeps to those documents."""
+        return service.ask(question, top_k, doc_ids).to_dict()
 
     @user_errors
-    def search_api(question: str, top_k: int = 5) -> dict:
-        """The same object as `python -m qa search --json`."""
-        return search_payload(question, service.search(question, top_k))
+    def search_api(question: str, top_k: int = 5, doc_ids: list[str] | None = None) -> dict:
+        """The same object as `python -m qa search --json`; `doc_ids` keeps to those documents."""
+        return search_payload(question, service.search(question, top_k, doc_ids))
 
     # Library changes take turns (the index lock serializes them anyway); questions never wait for them.
     library_events = {"concurrency_id": "library", "concurrency_limit": 1, "api_visibility": "private"}
@@ -156,6 +162,7 @@ def build_ui(service: QAService) -> gr.Blocks:
                 # One line: Enter asks (Gradio's multi-line box would take Enter as a new line).
                 question = gr.Textbox(label="问题 / Question", lines=1, max_lines=6, elem_id="ask-question",
                                       placeholder="输入问题，按 Enter 提问 / Type a question, press Enter to ask")
+                ask_within = gr.Dropdown(label=WITHIN, choices=[], multiselect=True, elem_id="ask-within")
                 ask_button = gr.Button("提问 / Ask", variant="primary", elem_id="ask-button")
                 answer = gr.HTML(elem_id="answer")
                 references = gr.Textbox(label="引用 / References (copy)", buttons=["copy"], lines=2,
@@ -163,15 +170,16 @@ def build_ui(service: QAService) -> gr.Blocks:
                 # Clicking an example asks it.
                 gr.Examples(EXAMPLES, inputs=question, outputs=[answer, references], fn=ask_view,
                             run_on_click=True, cache_examples=False, api_visibility="private")
-                ask_button.click(ask_view, question, [answer, references], api_visibility="private")
-                question.submit(ask_view, question, [answer, references], api_visibility="private")
+                ask_button.click(ask_view, [question, ask_within], [answer, references], api_visibility="private")
+                question.submit(ask_view, [question, ask_within], [answer, references], api_visibility="private")
             with gr.Tab("检索 Search"):
                 query = gr.Textbox(label="检索 / Search", elem_id="search-query",
                                    placeholder="输入词语或问题，按 Enter 检索 / Words or a question, press Enter")
+                search_within = gr.Dropdown(label=WITHIN, choices=[], multiselect=True, elem_id="search-within")
                 search_button = gr.Button("检索 / Search", elem_id="search-button")
                 results = gr.HTML(elem_id="search-results")
-                search_button.click(search_view, query, results, api_visibility="private")
-                query.submit(search_view, query, results, api_visibility="private")
+                search_button.click(search_view, [query, search_within], results, api_visibility="private")
+                query.submit(search_view, [query, search_within], results, api_visibility="private")
             with gr.Tab("文献库 Library"):
                 suffixes = ", ".join(SUPPORTED_SUFFIXES)
                 upload = gr.File(label=f"添加文献 / Add documents ({suffixes}; text ≤ {service.config.max_text_mb} MB, "
@@ -188,7 +196,7 @@ def build_ui(service: QAService) -> gr.Blocks:
                                                elem_id="confirm-delete")
                     reindex_button = gr.Button("重建索引 / Re-index", elem_id="reindex-button")
                 library = gr.HTML(elem_id="library")
-                listing = [library, chosen]
+                listing = [library, chosen, ask_within, search_within]
                 upload.upload(upload_view, upload, [status, *listing, taken, replace_button], **library_events)
                 replace_button.click(replace_view, taken, [status, *listing, taken, replace_button], **library_events)
                 delete_button.click(delete_view, chosen, [status, confirm_button], api_visibility="private")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qa.bridge import Bridge
@@ -105,9 +106,10 @@ class Answer:
         }
 
 
-def ask(retriever: Retriever, question: str, top_k: int = 5) -> Answer:
+def ask(retriever: Retriever, question: str, top_k: int = 5, doc_ids: Iterable[str] | None = None) -> Answer:
+    """A cited answer; with `doc_ids`, from those documents only."""
     query = retriever.query(question)
-    hits = retriever.search(query, top_k)
+    hits = retriever.search(query, top_k, doc_ids)
     answer = _answer(retriever, query, hits)
     note = truncation_note(query.truncated_from, len(query.text), query.lang)
     if note:

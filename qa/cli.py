@@ -33,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     commands.add_parser("index", parents=[common], help="build or update the index (repairs a damaged one)")
     add = commands.add_parser("add", parents=[common], help="add a document to the library and index it")
-    add.add_argument("file", type=Path, help="a .txt or .md file; it is copied into the seeds folder")
+    add.add_argument("file", type=Path, help="a document (.pdf .docx .html .md .txt); it is copied into seeds/")
     add.add_argument("--replace", action="store_true", help="replace the document of the same name")
     remove = commands.add_parser("remove", parents=[common], help="take a document out of the library")
     remove.add_argument("doc_id", help="its doc_id or file name (see `list`); the file moves to seeds/.removed/")
@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--queries", help="file with one question per line ('-' for stdin); prints JSON lines")
         command.add_argument("--top-k", type=top_k_argument, help=f"number of passages, 1–{MAX_TOP_K} (default 5, env QA_TOP_K)")
         command.add_argument("--json", action="store_true", help="print JSON")
+        command.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID",
+                             help="only this document (see `list`); repeat for several")
     evaluation = commands.add_parser("eval", parents=[common, ranking], help="measure retrieval and answers on questions")
     evaluation.add_argument("questions", type=Path, help='JSON lines: {"id","q","evidence":[...],"page"?,"answer"?}')
     evaluation.add_argument("--corpus", type=Path, help="index this folder of documents (into index/eval-NAME) and use it")
@@ -84,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         for question in questions:
             try:
                 if args.command == "search":
-                    hits = retriever.search(question, config.top_k)
+                    hits = retriever.search(question, config.top_k, args.doc_ids)
                     emit(search_payload(question, hits), args, format_hits(question, hits))
                 else:
-                    answer = ask(retriever, question, config.top_k)
+                    answer = ask(retriever, question, config.top_k, args.doc_ids)
                     emit(answer.to_dict(), args, format_answer(answer))
             except QuestionError as exc:
                 if not args.queries:

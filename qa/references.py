@@ -1,9 +1,10 @@
 """A formatted reference for a cited page: GB/T 7714 for Chinese sources, APA for English ones.
 
-Built from the document's metadata (its `.meta.json` sidecar, else what reading found):
-`title`, `authors`, `year`, `journal`, `volume`, `issue`, `first_page` (the printed number of
-the file's first page, so citations give the page a reader finds in the journal). Parts
-that are missing are left out rather than guessed.
+Built from the document's metadata (its `.meta.json` sidecar, else what reading found,
+`qa/readers/imprint.py` included: the journal and issue of a running head, the pages of an
+article-number line): `title`, `authors`, `year`, `journal`, `volume`, `issue`, `first_page`
+(the printed number of the file's first page, so citations give the page a reader finds in
+the journal). Parts that are missing are left out rather than guessed.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ def gb_t_7714(document: Document, page: int, page_end: int | None = None) -> str
     journal = meta.get("journal", "")
     kind = "J" if journal else "Z"
     parts = [f"{names}. " if names else "", f"{meta.get('title') or document.title}[{kind}]. "]
+    # GB/T 7714: 期刊, 2023(5) without a volume, 期刊, 2023, 12(5) with one.
     where = ", ".join(str(x) for x in (journal, meta.get("year")) if x)
-    if meta.get("volume") or meta.get("issue"):
-        where += f", {meta.get('volume', '')}" + (f"({meta['issue']})" if meta.get("issue") else "")
+    issue = f"({meta['issue']})" if meta.get("issue") and journal else ""
+    where += f", {meta['volume']}{issue}" if meta.get("volume") and journal else issue
     printed = printed_pages(document, page, page_end)
     if printed is None:
         parts.append(f"{where}." if where else "")

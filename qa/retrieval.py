@@ -30,7 +30,7 @@ returned joined, once, at the rank of their best chunk.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -205,13 +205,17 @@ class Retriever:
 
     # ------------------------------------------------------------ ranking
 
-    def search(self, question: str | Query, top_k: int = 5) -> list[Hit]:
+    def search(self, question: str | Query, top_k: int = 5, doc_ids: Iterable[str] | None = None) -> list[Hit]:
+        """The best passages for a question; with `doc_ids`, from those documents only."""
         top_k = checked_top_k(top_k)
         query = question if isinstance(question, Query) else self.query(question)
         if not len(self.index):
             return []
         cosine = self.index.similarities(query.vector)
         scores = self.scores(query, cosine)
+        allowed = self._allowed(doc_ids)
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
         # Re-ranking always reads the same number of passages, so top_k never changes the order.
         depth = max(top_k, RERANK_DEPTH) if self.method == "hybrid" else top_k
         order = self._covering(np.argsort(-scores, kind="stable"), depth)
@@ -222,6 +226,8 @@ class Retriever:
             extra = openings + [p for p in self.answering_passages(query) if p not in top and p not in openings]
             order = top + extra + [p for p in order[RERANK_DEPTH:] if p not in extra]
             reread += len(extra)
+        if allowed is not None:  # the section openings and answering passages may lie elsewhere
+            order = [p for p in order if allowed[p]]
         chunks, documents = self.index.chunks, self.index.documents
         candidates = [
             Hit(0, float(scores[p]), float(cosine[p]), chunks[p], documents[chunks[p].doc_id].title, p)
@@ -238,6 +244,16 @@ class Retriever:
         candidates = self._whole_paragraphs(query, candidates)
         return [replace(hit, rank=rank, pages=documents[hit.chunk.doc_id].span(hit.chunk.page_start, hit.chunk.page_end))
                 for rank, hit in enumerate(candidates[:top_k], start=1)]
+
+    def _allowed(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:
+        """Which chunks belong to the chosen documents (None: all do)."""
+        if not doc_ids:
+            return None
+        chosen = set(doc_ids)
+        unknown = sorted(chosen - set(self.index.documents))
+        if unknown:
+            raise ValueError(f"no such document in the library: {', '.join(unknown)}")
+        return np.fromiter((chunk.doc_id in chosen for chunk in self.index.chunks), bool, len(self.index.chunks))
 
     def _covering(self, ranked: np.ndarray, depth: int) -> list[int]:
         """The best-ranked chunk positions that reach `depth` different paragraphs (see `_whole_paragraphs`)."""

@@ -45,17 +45,17 @@ class QAService:
     def remove_document(self, doc_id: str) -> BuildReport:
         return self._serve(*self.library.remove(doc_id))
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, doc_ids: list[str] | None = None) -> Answer:
         top_k = checked_top_k(self.config.top_k if top_k is None else top_k)
         if self.answering:
-            return self.answering.ask(question, top_k)
-        return ask(self._ready(), question, top_k)
+            return self.answering.ask(question, top_k, doc_ids)
+        return ask(self._ready(), question, top_k, doc_ids)
 
-    def search(self, question: str, top_k: int | None = None) -> list[Hit]:
+    def search(self, question: str, top_k: int | None = None, doc_ids: list[str] | None = None) -> list[Hit]:
         top_k = checked_top_k(self.config.top_k if top_k is None else top_k)
         if self.answering:
-            return self.answering.search(question, top_k)
-        return self._ready().search(question, top_k)
+            return self.answering.search(question, top_k, doc_ids)
+        return self._ready().search(question, top_k, doc_ids)
 
     def index(self) -> Index:
         """The index questions are answered from now."""

@@ -44,11 +44,11 @@ class AnswerProcesses:
         for future in self._warming:
             future.result()
 
-    def ask(self, question: str, top_k: int) -> Answer:
-        return self._call(_ask, question, top_k)
+    def ask(self, question: str, top_k: int, doc_ids: list[str] | None = None) -> Answer:
+        return self._call(_ask, question, top_k, doc_ids)
 
-    def search(self, question: str, top_k: int) -> list[Hit]:
-        return self._call(_search, question, top_k)
+    def search(self, question: str, top_k: int, doc_ids: list[str] | None = None) -> list[Hit]:
+        return self._call(_search, question, top_k, doc_ids)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -122,12 +122,12 @@ def _warm() -> None:
         pass  # not built yet: the first question loads it
 
 
-def _ask(question: str, top_k: int) -> Answer:
-    return ask(_worker.retriever_now(), question, top_k)
+def _ask(question: str, top_k: int, doc_ids: list[str] | None) -> Answer:
+    return ask(_worker.retriever_now(), question, top_k, doc_ids)
 
 
-def _search(question: str, top_k: int) -> list[Hit]:
-    return _worker.retriever_now().search(question, top_k)
+def _search(question: str, top_k: int, doc_ids: list[str] | None) -> list[Hit]:
+    return _worker.retriever_now().search(question, top_k, doc_ids)
 
 
 def manifest_stamp(folder: Path) -> tuple | None:

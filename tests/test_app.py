@@ -88,6 +88,16 @@ def test_ask_endpoint_returns_the_cli_json_with_exact_citations(app, client, que
         assert f"[{citation['n']}]" in result["answer"]
 
 
+def test_the_endpoints_keep_to_the_documents_asked_for(client):
+    from gradio_client.exceptions import AppError
+
+    result = client.predict(question="数字福利鸿沟", top_k=3, doc_ids=["urban-rural-digital-divide.txt"],
+                            api_name="/search")
+    assert {hit["doc_id"] for hit in result["hits"]} == {"urban-rural-digital-divide.txt"}
+    with pytest.raises(AppError, match="no such document in the library: nowhere.txt"):
+        client.predict(question="数字福利鸿沟", top_k=3, doc_ids=["nowhere.txt"], api_name="/ask")
+
+
 def test_search_endpoint_in_both_languages(client):
     for question in ("数字福利鸿沟", "digital welfare divide"):
         result = client.predict(question=question, top_k=3, api_name="/search")

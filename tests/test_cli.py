@@ -160,3 +160,12 @@ def test_add_remove_and_list_change_the_library_or_nothing(tmp_path):
     assert removed.returncode == 0 and "removed harbour.txt" in removed.stdout
     assert [d["doc_id"] for d in json.loads(run("list", "--json", *where).stdout)] == ["tides.md"]
     assert (seeds / ".removed" / "harbour.txt").exists()
+
+
+def test_search_keeps_to_the_documents_named_and_refuses_an_unknown_one(cli_index):
+    result = run("search", "数字福利鸿沟", "--index", str(cli_index), "--doc", "urban-rural-digital-divide.txt",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    assert {hit["doc_id"] for hit in json.loads(result.stdout)["hits"]} == {"urban-rural-digital-divide.txt"}
+    result = run("ask", "数字福利鸿沟", "--index", str(cli_index), "--doc", "nowhere.txt")
+    assert result.returncode == 2 and result.stderr.strip().endswith("error: no such document in the library: nowhere.txt")

@@ -37,6 +37,9 @@ def test_the_typeset_seed_keeps_its_pages_labels_title_and_footnotes(seed_pdf_do
     assert [note.page for note in document.footnotes] == [note.page for note in seed_document.footnotes]
     linked = [ref for ref in document.footnote_refs if ref.footnote is not None]
     assert len(linked) >= len(document.footnotes)
+    # The running head names the journal and issue, the article-number line the pages.
+    assert reference(document, 5, 6) == "曾凡军, 王鹏. 城乡数字势差与逆差序智治[J]. 社会科学, 2023(5): 175-176."
+    assert (document.meta["issn"], document.meta["first_page"], document.meta["last_page"]) == ("1000-8691", 171, 180)
     for page, expected in zip(document.pages, seed_document.pages):  # same page, give or take a line
         assert abs((page.end - page.start) - (expected.end - expected.start)) < 0.05 * (expected.end - expected.start)
 
@@ -334,3 +337,16 @@ def test_markdown_title_author_and_a_code_block_kept_whole(tmp_path):
     assert [s.heading for s in document.walk_sections()] == ["Lighthouse Keepers", "Daily routine", "Automation"]
     [code] = [document.text[b.start:b.end] for b in document.blocks if b.kind == "code"]
     assert code == "def trim(wick):\n    # not a heading\n\n    return wick.trim()"
+
+
+def test_where_an_article_appeared_is_read_from_its_article_number_and_running_head():
+    from qa.readers.imprint import article_number, journal_of
+
+    assert article_number("文献标识码：A　　文章编号：1000—8691（2023）05—0171—10") == {
+        "issn": "1000-8691", "year": 2023, "issue": "5", "first_page": 171, "last_page": 180}
+    assert article_number("no such line 2023") == {}
+    assert journal_of(["城乡数字势差与逆差序智治", "176 社会科学 2023 年第 5 期"]) == {
+        "journal": "社会科学", "year": 2023, "issue": "5"}
+    assert journal_of(["Journal of Rural Studies, Vol. 12, No. 3, 2023"]) == {
+        "journal": "Journal of Rural Studies", "year": 2023, "volume": "12", "issue": "3"}
+    assert journal_of(["· 175 ·", "A Short Title"]) == {}

@@ -197,3 +197,24 @@ def test_a_question_the_dictionary_carries_is_also_searched_by_its_translation(s
     for own in ("How does Shakespeare describe Hamlet's talents?", "数字福利鸿沟是如何产生的？"):
         assert not retriever.query(own).translated, own
         assert np.allclose(retriever.query(own).vector, embedder.embed_queries([own])[0]), own
+
+
+def test_a_search_kept_to_chosen_documents_finds_nothing_elsewhere(tmp_path, embedder):
+    from qa.answer import ask
+    from qa.index import build_index
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "keepers.txt").write_text("Lighthouse keepers\n\nThe keepers of the Skerryvore light trimmed the lamp "
+                                       "wicks at dusk.\n", encoding="utf-8")
+    (seeds / "bees.txt").write_text("Bee keeping\n\nThe keepers of the hives smoked the bees at dusk before "
+                                    "taking the honey.\n", encoding="utf-8")
+    index, _ = build_index(seeds, tmp_path / "index", embedder, progress=False)
+    retriever = Retriever(index, embedder)
+    assert retriever.search("What did the keepers do at dusk?", 1)[0].chunk.doc_id == "keepers.txt"
+    hits = retriever.search("What did the keepers do at dusk?", 5, ["bees.txt"])
+    assert hits and {hit.chunk.doc_id for hit in hits} == {"bees.txt"}
+    answer = ask(retriever, "What did the keepers do at dusk?", 5, ["bees.txt"])
+    assert {c.doc_id for c in answer.citations} <= {"bees.txt"}
+    with pytest.raises(ValueError, match="no such document in the library: nowhere.txt"):
+        retriever.search("keepers", 5, ["nowhere.txt"])

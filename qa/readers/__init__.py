@@ -12,6 +12,7 @@ from pathlib import Path
 
 from qa.document import Document, DocumentError
 from qa.readers import docx, html, markdown, pdf, text
+from qa.readers.imprint import article_number
 from qa.readers.text import split_authors
 
 READERS = {".txt": text.read, ".md": markdown.read, ".pdf": pdf.read, ".docx": docx.read, ".html": html.read,
@@ -64,6 +65,9 @@ def read_document(path: Path, root: Path | None = None, source: str | None = Non
     document = reader(path, doc_id_for(source), source, meta)
     if not document.text.strip():
         raise DocumentError(f"{source}: no text")
+    first = document.pages[0] if document.paged else None
+    front = document.text[first.start:first.end] if first else document.text[:3000]
+    document.meta = {**article_number(front), **document.meta}
     return document
 
 

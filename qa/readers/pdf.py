@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.document import Document, DocumentError, Page
+from qa.readers.imprint import journal_of
 from qa.readers.ocr import ocr_lines
 from qa.readers.text import (
     TERMINAL,
@@ -330,7 +331,7 @@ def _wide(ch: str) -> bool:
 def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_id: str, source: str,
             meta: dict) -> Document:
     body_size = _body_size(pages)
-    printed = drop_running_lines(pages)
+    printed, heads = drop_running_lines(pages)
     for page, own in zip(pages, labels):
         page.label = own or printed.get(page.number)
     lines: list[Line] = []
@@ -345,7 +346,7 @@ def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_i
     all_text = "\n".join(line.text for line in lines)
     lang = language_of(all_text)
     units, _ = layout_units(lines, lang, footnote_lines=False)
-    meta = {**_pdf_meta(info, pages, body_size), **meta}
+    meta = {**journal_of(heads), **_pdf_meta(info, pages, body_size), **meta}
     document = build_document(units, footnotes, len(pages), lang, latin_vocabulary(all_text), doc_id, source, meta)
     document.pages = [Page(p.number, p.start, p.end, label=page.label, ocr=page.ocr)
                       for p, page in zip(document.pages, pages)]
@@ -393,8 +394,9 @@ def _rows_and_fill(pages: list[PageLayout]):
             yield page, row, row.segments[-1].x1 >= right - 2 * row.size
 
 
-def drop_running_lines(pages: list[PageLayout]) -> dict[int, str]:
-    """Removes running headers and footers; returns the page number each page prints, by page."""
+def drop_running_lines(pages: list[PageLayout]) -> tuple[dict[int, str], list[str]]:
+    """Removes running headers and footers; returns the page number each page prints, by page,
+    and the texts removed (a head may name the journal and issue)."""
     def key(text: str) -> str:
         return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
@@ -411,7 +413,7 @@ def drop_running_lines(pages: list[PageLayout]) -> dict[int, str]:
             sizes.setdefault(key(row.text), []).append(row.size)
     needed = max(2, RUNNING_SHARE * len(pages))
     offset = _page_number_offset(pages, candidates)
-    printed = []
+    printed, removed = [], []
     for page in pages:
         for row in candidates[page.number]:
             bare = PAGE_NUMBER.match(row.text.strip())
@@ -421,13 +423,14 @@ def drop_running_lines(pages: list[PageLayout]) -> dict[int, str]:
             # A head that changes with the chapter ("C 安装升级 7") runs with the page by its number.
             if counts[key(row.text)] >= needed and usual or bare or numbered and len(row.text) <= 120:
                 page.rows.remove(row)
+                removed.append(row.text)
             if numbered:
                 printed.append(page.number)
     if not printed:
-        return {}
+        return {}, removed
     # A page between two that print their numbers has its number too, printed or not (a
     # chapter's first page often leaves it out).
-    return {page: str(page + offset) for page in range(min(printed), max(printed) + 1)}
+    return {page: str(page + offset) for page in range(min(printed), max(printed) + 1)}, removed
 
 
 def _page_number_offset(pages: list[PageLayout], candidates: dict[int, list[Row]]) -> int | None:

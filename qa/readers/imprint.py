@@ -1,0 +1,46 @@
+"""Where an article appeared, as its pages print it: the article-number line of Chinese
+journals (`文章编号：1000—8691（2023）05—0171—10`: ISSN, year, issue, first page, page count)
+and a running head that names the journal and issue (`社会科学 2023 年第 5 期`,
+`Journal of Rural Studies, 2023, 12(3)`). Values found here rank below the file's own
+metadata and the `.meta.json` sidecar."""
+
+from __future__ import annotations
+
+import re
+
+DASH = r"\s*[-—–－]\s*"
+ARTICLE_NUMBER = re.compile(rf"(\d{{4}}){DASH}(\d{{3}}[\dXx])\s*[（(]\s*(\d{{4}})\s*[）)]\s*(\d{{1,2}}){DASH}"
+                            rf"(\d{{3,5}}){DASH}(\d{{1,3}})")
+CHINESE_HEAD = re.compile(r"^(?P<journal>[^\d\s·•—–-][^\d]{1,30}?)\s*[（(]?\s*(?P<year>(19|20)\d{2})\s*年\s*第\s*"
+                          r"(?P<issue>\d{1,2})\s*期")
+ENGLISH_HEAD = re.compile(r"^(?P<journal>[A-Z][A-Za-z&:.,' ]{3,80}?)[,.]?\s+(?:Vol\.?\s*(?P<volume>\d+)[,.]?\s*"
+                          r"(?:No\.?\s*(?P<issue>\d+))?[,.]?\s*)?\(?(?P<year>(19|20)\d{2})\)?"
+                          r"(?:[,.]?\s*(?P<volume2>\d+)\s*\((?P<issue2>\d+)\))?")
+
+
+def article_number(text: str) -> dict:
+    """ISSN, year, issue, first and last page from an article-number line, if the text has one."""
+    match = ARTICLE_NUMBER.search(text)
+    if not match:
+        return {}
+    issn, year, issue, first, count = (f"{match[1]}-{match[2].upper()}", int(match[3]), str(int(match[4])),
+                                       int(match[5]), int(match[6]))
+    return {"issn": issn, "year": year, "issue": issue, "first_page": first, "last_page": first + count - 1}
+
+
+def journal_of(heads: list[str]) -> dict:
+    """Journal, year, volume and issue from the first running head that names them."""
+    for head in heads:
+        text = head.strip()
+        bare = re.sub(r"^[·•]?\s*\d{1,5}\s*[·•]?\s+", "", text)  # the page number before it
+        match = CHINESE_HEAD.match(bare)
+        if match:
+            return {"journal": match["journal"].strip(" ，,《》"), "year": int(match["year"]),
+                    "issue": str(int(match["issue"]))}
+        match = ENGLISH_HEAD.match(bare)
+        if match and (match["volume"] or match["volume2"]):
+            found = {"journal": match["journal"].strip(" ,."), "year": int(match["year"]),
+                     "volume": match["volume"] or match["volume2"]}
+            issue = match["issue"] or match["issue2"]
+            return {**found, "issue": issue} if issue else found
+    return {}
