@@ -19,6 +19,7 @@ import gradio as gr  # noqa: E402
 
 from qa.cli import format_report  # noqa: E402
 from qa.config import Config  # noqa: E402
+from qa.export import bibtex, ris  # noqa: E402
 from qa.index import TRASH, BuildReport, Index, IndexLoadError  # noqa: E402
 from qa.library import NameTaken  # noqa: E402
 from qa.readers import SUPPORTED_SUFFIXES  # noqa: E402
@@ -76,10 +77,12 @@ def shown_in_page(outputs: int):
 
 
 def build_ui(service: QAService) -> gr.Blocks:
-    @shown_in_page(outputs=2)
+    @shown_in_page(outputs=4)
     def ask_view(question: str, doc_ids: list[str] | None = None):
         answer = service.ask(question, doc_ids=doc_ids)
-        return answer_html(answer), references_text(answer)
+        documents = service.index().documents
+        cited = [documents[doc_id] for doc_id in dict.fromkeys(c.doc_id for c in answer.citations) if doc_id in documents]
+        return answer_html(answer), references_text(answer), bibtex(cited), ris(cited)
 
     @shown_in_page(outputs=1)
     def search_view(question: str, doc_ids: list[str] | None = None):
@@ -167,11 +170,16 @@ def build_ui(service: QAService) -> gr.Blocks:
                 answer = gr.HTML(elem_id="answer")
                 references = gr.Textbox(label="引用 / References (copy)", buttons=["copy"], lines=2,
                                         elem_id="references")
+                with gr.Accordion("BibTeX / RIS", open=False):
+                    with gr.Row():
+                        bib = gr.Textbox(label="BibTeX", buttons=["copy"], lines=4, elem_id="bibtex")
+                        ris_text = gr.Textbox(label="RIS", buttons=["copy"], lines=4, elem_id="ris")
+                answered = [answer, references, bib, ris_text]
                 # Clicking an example asks it.
-                gr.Examples(EXAMPLES, inputs=question, outputs=[answer, references], fn=ask_view,
+                gr.Examples(EXAMPLES, inputs=question, outputs=answered, fn=ask_view,
                             run_on_click=True, cache_examples=False, api_visibility="private")
-                ask_button.click(ask_view, [question, ask_within], [answer, references], api_visibility="private")
-                question.submit(ask_view, [question, ask_within], [answer, references], api_visibility="private")
+                ask_button.click(ask_view, [question, ask_within], answered, api_visibility="private")
+                question.submit(ask_view, [question, ask_within], answered, api_visibility="private")
             with gr.Tab("检索 Search"):
                 query = gr.Textbox(label="检索 / Search", elem_id="search-query",
                                    placeholder="输入词语或问题，按 Enter 检索 / Words or a question, press Enter")

@@ -14,6 +14,7 @@ from qa.config import MAX_TOP_K, Config, checked_top_k
 from qa.document import PageSpan
 from qa.embedding import PRECISIONS, Embedder, ModelError, load_reranker
 from qa.evaluation import Scores, by_language, evaluate, load_questions
+from qa.export import bibtex, ris
 from qa.index import TRASH, BuildReport, Index, IndexDamaged, IndexLoadError
 from qa.library import Library, entries
 from qa.questions import QuestionError
@@ -39,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_id", help="its doc_id or file name (see `list`); the file moves to seeds/.removed/")
     listing = commands.add_parser("list", parents=[common], help="the documents in the index")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    export = commands.add_parser("export", parents=[common], help="the library's references as BibTeX or RIS")
+    export.add_argument("format", choices=EXPORTS, help="bibtex or ris")
+    export.add_argument("--doc", action="append", dest="doc_ids", metavar="DOC_ID", help="only this document; repeat")
     ranking = argparse.ArgumentParser(add_help=False)
     ranking.add_argument("--method", choices=METHODS, help="ranking: hybrid (default) or a baseline (env QA_METHOD)")
     ranking.add_argument("--reranker", help="a sentence-transformers CrossEncoder name or folder (env QA_RERANKER)")
@@ -55,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--corpus", type=Path, help="index this folder of documents (into index/eval-NAME) and use it")
     evaluation.add_argument("--details", type=Path, help="per-question results file (default eval-QUESTIONS.jsonl)")
     return top
+
+
+EXPORTS = {"bibtex": bibtex, "ris": ris}
 
 
 def top_k_argument(value: str) -> int:
@@ -77,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_index(config)
         if args.command == "list":
             return run_list(config, args.json)
+        if args.command == "export":
+            return run_export(config, args.format, args.doc_ids)
         if args.command in ("add", "remove"):
             return run_change(config, args)
         if args.command == "eval":
@@ -145,6 +154,16 @@ def run_list(config: Config, as_json: bool) -> int:
         pages = (f"{row.pages} p." + (f" ({row.ocr_pages} OCR)" if row.ocr_pages else "")) if row.pages else "no pages"
         print(f"{row.doc_id}\t{row.format}\t{row.lang}\t{pages}\t{row.chunks} chunks\t{row.title}")
     print(f"{len(rows)} documents in {config.index}")
+    return 0
+
+
+def run_export(config: Config, form: str, doc_ids: list[str] | None) -> int:
+    documents = Index.load(config.index).documents
+    unknown = sorted(set(doc_ids or ()) - set(documents))
+    if unknown:
+        raise ValueError(f"no such document in the library: {', '.join(unknown)}")
+    chosen = [documents[doc_id] for doc_id in (doc_ids or sorted(documents))]
+    print(EXPORTS[form](chosen), end="")
     return 0
 
 

@@ -232,3 +232,13 @@ def test_a_quote_across_a_page_break_is_cited_with_both_pages(seed_index, embedd
     assert (citation.page, citation.page_end, citation.page_label, citation.page_label_end) == (5, 6, "175", "176")
     assert citation.reference.endswith(": 175-176.")
     assert citation.to_dict()["page_end"] == 6
+
+
+def test_references_export_as_bibtex_and_ris_with_what_is_known(seed_document):
+    from qa.export import bibtex, ris
+
+    entry = bibtex([seed_document])
+    assert entry.startswith("@misc{zeng2023,") and "author = {曾凡军 and 王鹏}" in entry
+    assert "pages = {171--180}" in entry and "issn = {1000-8691}" in entry and "journal" not in entry
+    record = ris([seed_document]).splitlines()
+    assert record[:3] == ["TY  - GEN", "AU  - 曾凡军", "AU  - 王鹏"] and "SP  - 171" in record and record[-1] == "ER  -"

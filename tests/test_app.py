@@ -135,6 +135,9 @@ def test_the_page_answers_with_a_highlighted_source_and_stays_local(app, browser
     assert "[1]" in page.locator("#answer .qa-answer").inner_text()
     assert page.locator("#answer .qa-source").count() >= 1
     assert "2023" in page.locator("#references textarea").input_value()
+    page.get_by_text("BibTeX / RIS").click()
+    assert "author = {曾凡军 and 王鹏}" in page.locator("#bibtex textarea").input_value()
+    assert page.locator("#ris textarea").input_value().startswith("TY  - ")
     page.screenshot(path=str(tmp_path / "ask.png"), full_page=True)
     # The English question is answered by the Chinese sentence that names the five layers.
     page.locator("#ask-question textarea").fill("What are the five layers of the urban-rural digital divide?")

@@ -169,3 +169,10 @@ def test_search_keeps_to_the_documents_named_and_refuses_an_unknown_one(cli_inde
     assert {hit["doc_id"] for hit in json.loads(result.stdout)["hits"]} == {"urban-rural-digital-divide.txt"}
     result = run("ask", "数字福利鸿沟", "--index", str(cli_index), "--doc", "nowhere.txt")
     assert result.returncode == 2 and result.stderr.strip().endswith("error: no such document in the library: nowhere.txt")
+
+
+def test_export_prints_the_library_as_bibtex_or_ris(cli_index):
+    result = run("export", "bibtex", "--index", str(cli_index))
+    assert result.returncode == 0 and result.stdout.startswith("@misc{zeng2023,"), result.stderr
+    result = run("export", "ris", "--index", str(cli_index), "--doc", "urban-rural-digital-divide.txt")
+    assert result.returncode == 0 and result.stdout.startswith("TY  - GEN\n")
