@@ -89,11 +89,11 @@ def build_ui(service: QAService) -> gr.Blocks:
         return hits_html(question, service.search(question, doc_ids=doc_ids))
 
     def library_view():
-        index = service.index()
-        titles = [(f"{index.documents[doc_id].title} ({doc_id})", doc_id) for doc_id in service.doc_ids()
+        index, doc_ids = service.index(), service.doc_ids()
+        # The filters offer the library's documents by title.
+        titles = [(f"{index.documents[doc_id].title} ({doc_id})", doc_id) for doc_id in doc_ids
                   if doc_id in index.documents]
-        # The filters keep what is chosen, less what left the library.
-        return (library_html(index), gr.update(choices=service.doc_ids(), value=None), gr.update(choices=titles),
+        return (library_html(index), gr.update(choices=doc_ids, value=None), gr.update(choices=titles),
                 gr.update(choices=titles))
 
     def upload_view(paths: list[str] | None):
