@@ -9,7 +9,7 @@ from qa.answer import Answer, Citation
 from qa.document import PageSpan, Section
 from qa.index import Index
 from qa.library import Entry, entries
-from qa.readers.text import language_of
+from qa.readers.text import is_table_row, language_of
 from qa.retrieval import Hit
 from qa.terms import chinese_words, english_words
 
@@ -31,6 +31,9 @@ CSS = """
 .qa-reference { font-size: 0.85em; font-family: ui-monospace, monospace; user-select: all; }
 .qa-hit { border-bottom: 1px solid #eee; padding: 6px 0; }
 .qa-note { font-size: 0.9em; font-style: italic; }
+.qa-table { border-collapse: collapse; margin: 4px 0; font-size: 0.9em; }
+.qa-table caption { text-align: left; font-weight: 600; }
+.qa-table td { border: 1px solid #ccc; padding: 1px 6px; }
 .dark .qa-abstain, .dark .qa-refusal { color: #ffb454; }
 .dark .qa-source { border-color: #555; }
 .dark .qa-hit { border-bottom-color: #444; }
@@ -115,8 +118,25 @@ def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
     meta = " · ".join(x for x in (f"{hit.rank}.", html.escape(hit.doc_title), html.escape(_trail(chunk.section)),
                                   page_words(hit.pages or PageSpan(chunk.page_start, chunk.page_end, None, None), lang),
                                   _relevance(hit, terms, lang) if terms is not None else "") if x)
-    text = highlight(chunk.text, terms) if terms else html.escape(chunk.text)
-    return f'<div class="qa-source qa-hit"><div class="qa-meta">{meta}</div><blockquote>{text}</blockquote></div>'
+    if chunk.kind == "table":
+        body = table_html(chunk.text, terms or [])
+    else:
+        body = f"<blockquote>{highlight(chunk.text, terms) if terms else html.escape(chunk.text)}</blockquote>"
+    return f'<div class="qa-source qa-hit"><div class="qa-meta">{meta}</div>{body}</div>'
+
+
+def table_html(text: str, terms: list[str]) -> str:
+    """A table block (caption, then a row a line, cells apart by spaces) as a table: its
+    caption above, rows of figures as cells, other lines (a header, the source note) whole."""
+    caption, *lines = text.split("\n")
+    rows = []
+    for line in lines:
+        if is_table_row(line):
+            rows.append("<tr>" + "".join(f"<td>{highlight(cell, terms)}</td>" for cell in line.split()) + "</tr>")
+        else:
+            rows.append(f'<tr><td colspan="99">{highlight(line, terms)}</td></tr>')
+    return (f'<table class="qa-table"><caption>{highlight(caption, terms)}</caption>'
+            f'{"".join(rows)}</table>')
 
 
 def _relevance(hit: Hit, words: list[str], lang: str) -> str:

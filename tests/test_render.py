@@ -19,3 +19,11 @@ def test_search_cards_count_the_results_and_say_in_plain_words_why_they_match(se
     assert "3 段结果" in page and "含检索词" in page and "cos" not in page
     english = hits_html("digital welfare divide", retriever.search("digital welfare divide", 3))
     assert "3 passages" in english and ("of your" in english or "close in meaning" in english)
+
+
+def test_a_table_found_by_search_is_shown_as_a_table(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    hits = retriever.search("2017—2021年就业总人数和信息传输、软件和信息技术服务业城乡就业人数", 5)
+    table = next(hit for hit in hits if hit.chunk.kind == "table")
+    page = hits_html("城乡就业人数", [table])
+    assert "<table" in page and "<td>74652</td>" in page and "<caption>" in page
