@@ -31,8 +31,7 @@ def article_number(text: str) -> dict:
 def journal_of(heads: list[str]) -> dict:
     """Journal, year, volume and issue from the first running head that names them."""
     for head in heads:
-        text = head.strip()
-        bare = re.sub(r"^[·•]?\s*\d{1,5}\s*[·•]?\s+", "", text)  # the page number before it
+        bare = re.sub(r"^[·•]?\s*\d{1,5}\s*[·•]?\s+", "", head.strip())  # the page number before it
         match = CHINESE_HEAD.match(bare)
         if match:
             return {"journal": match["journal"].strip(" ，,《》"), "year": int(match["year"]),

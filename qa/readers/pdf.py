@@ -364,7 +364,7 @@ def _body_size(pages: list[PageLayout]) -> float:
     listings and tables, often in a smaller type with more characters, leave it ragged)."""
     sizes: Counter = Counter()
     every: Counter = Counter()
-    for _, row, full in _rows_and_fill(pages):
+    for row, full in _rows_and_fill(pages):
         count = sum(len(s.glyphs) for s in row.segments)
         every[round(row.size * 2) / 2] += count
         if full:
@@ -379,7 +379,7 @@ def _heading_sizes(pages: list[PageLayout], body_size: float) -> list[float]:
     abstract, a manual's prose beside its smaller code) does."""
     rows: Counter = Counter()
     filled: Counter = Counter()
-    for _, row, full in _rows_and_fill(pages):
+    for row, full in _rows_and_fill(pages):
         if row.size >= HEADING_TYPE * body_size:
             rows[round(row.size * 2) / 2] += 1
             filled[round(row.size * 2) / 2] += full
@@ -387,11 +387,11 @@ def _heading_sizes(pages: list[PageLayout], body_size: float) -> list[float]:
 
 
 def _rows_and_fill(pages: list[PageLayout]):
-    """(page, row, whether the row reaches the page's right text edge) for every row."""
+    """(row, whether it reaches its page's right text edge) for every row."""
     for page in pages:
         right = max((row.segments[-1].x1 for row in page.rows), default=0.0)
         for row in page.rows:
-            yield page, row, row.segments[-1].x1 >= right - 2 * row.size
+            yield row, row.segments[-1].x1 >= right - 2 * row.size
 
 
 def drop_running_lines(pages: list[PageLayout]) -> tuple[dict[int, str], list[str]]:
@@ -538,14 +538,14 @@ def gutters(cover: list[int], width: float) -> list[tuple[float, float]]:
     return found
 
 
-def page_gutters(rows: list[Row], width: float, document_gutters: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def page_gutters(rows: list[Row], width: float, shared: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """The page's own gutters; else the document's where most of the page's rows keep out of
     them (a page whose right column is short or empty, a full-width title above the columns)."""
     own = gutters(coverage(rows, width), width)
     if own or not rows:
         return own
     kept = []
-    for a, b in document_gutters:
+    for a, b in shared:
         crossing = sum(1 for row in rows if any(s.x0 < b and s.x1 > a for s in row.segments))
         if crossing <= 0.5 * len(rows):
             kept.append((a, b))
