@@ -23,7 +23,16 @@ from qa.export import bibtex, ris  # noqa: E402
 from qa.index import TRASH, BuildReport, Index, IndexLoadError  # noqa: E402
 from qa.library import NameTaken  # noqa: E402
 from qa.readers import SUPPORTED_SUFFIXES  # noqa: E402
-from qa.render import CSS, answer_html, hits_html, library_html, references_text, refusal_html  # noqa: E402
+from qa.render import (  # noqa: E402
+    CSS,
+    answer_html,
+    hits_html,
+    library_html,
+    page_view_html,
+    page_words,
+    references_text,
+    refusal_html,
+)
 from qa.retrieval import search_payload  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
@@ -58,9 +67,9 @@ def user_errors(handler):
     return guarded
 
 
-def shown_in_page(outputs: int):
+def shown_in_page(*blank):
     """For the page's own views: a refusal (an empty question, say) is one message where the
-    answer would be (the other outputs emptied), not a pop-up and an error mark on each output."""
+    answer would be (the other outputs set to `blank`), not a pop-up and an error mark on each output."""
 
     def wrap(handler):
         @functools.wraps(handler)
@@ -69,22 +78,42 @@ def shown_in_page(outputs: int):
                 return handler(*args, **kwargs)
             except REFUSALS as exc:
                 message = refusal_html(str(exc))
-                return message if outputs == 1 else (message, *[""] * (outputs - 1))
+                return (message, *blank) if blank else message
 
         return guarded
 
     return wrap
 
 
+def no_pages():
+    return gr.update(choices=[], value=None, visible=False)
+
+
 def build_ui(service: QAService) -> gr.Blocks:
-    @shown_in_page(outputs=4)
+    @shown_in_page("", "", "", [], no_pages(), "")
     def ask_view(question: str, doc_ids: list[str] | None = None):
         answer = service.ask(question, doc_ids=doc_ids)
         documents = service.index().documents
         cited = [documents[doc_id] for doc_id in dict.fromkeys(c.doc_id for c in answer.citations) if doc_id in documents]
-        return answer_html(answer), references_text(answer), bibtex(cited), ris(cited)
+        # The PDF pages the citations are on can be shown, rendered, with the quote boxed.
+        pdf_citations = [c for c in answer.citations
+                         if c.doc_id in documents and documents[c.doc_id].source.lower().endswith(".pdf")]
+        choices = [(f"[{c.n}] {page_words(c.pages, answer.lang)}", c.n) for c in pdf_citations]
+        spans = [{"n": c.n, "doc_id": c.doc_id, "start": c.start, "end": c.end, "lang": answer.lang}
+                 for c in pdf_citations]
+        pages = gr.update(choices=choices, value=None, visible=bool(choices))
+        return answer_html(answer), references_text(answer), bibtex(cited), ris(cited), spans, pages, ""
 
-    @shown_in_page(outputs=1)
+    @shown_in_page()
+    def page_view(n: int | None, spans: list[dict]):
+        span = next((s for s in spans or [] if s["n"] == n), None)
+        if span is None:
+            return ""
+        document = service.index().documents[span["doc_id"]]
+        images = service.page_images(span["doc_id"], span["start"], span["end"])
+        return page_view_html(images, document.title, span["lang"])
+
+    @shown_in_page()
     def search_view(question: str, doc_ids: list[str] | None = None):
         return hits_html(question, service.search(question, doc_ids=doc_ids))
 
@@ -174,7 +203,12 @@ def build_ui(service: QAService) -> gr.Blocks:
                     with gr.Row():
                         bib = gr.Textbox(label="BibTeX", buttons=["copy"], lines=4, elem_id="bibtex")
                         ris_text = gr.Textbox(label="RIS", buttons=["copy"], lines=4, elem_id="ris")
-                answered = [answer, references, bib, ris_text]
+                cited_spans = gr.State([])
+                page_choice = gr.Radio(label="查看原页 / Show the PDF page", choices=[], visible=False,
+                                       elem_id="page-choice")
+                page = gr.HTML(elem_id="page-view")
+                page_choice.change(page_view, [page_choice, cited_spans], page, api_visibility="private")
+                answered = [answer, references, bib, ris_text, cited_spans, page_choice, page]
                 # Clicking an example asks it.
                 gr.Examples(EXAMPLES, inputs=question, outputs=answered, fn=ask_view,
                             run_on_click=True, cache_examples=False, api_visibility="private")

@@ -77,7 +77,8 @@ def main() -> None:
                     continue
                 rows.append({"data": dataset.name, "lang": lang, "method": method, "n": s.count, "hit1": s.hit1,
                              "hit5": s.hit5, "mrr10": s.mrr10, "page": s.page_accuracy, "answer": s.answer_hit,
-                             "first": s.first_sentence_hit, "abstained": s.abstained, "p50": p50, "p95": p95})
+                             "precision": s.citation_precision, "first": s.first_sentence_hit,
+                             "abstained": s.abstained, "p50": p50, "p95": p95})
                 print(json.dumps(rows[-1]), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "retrieval.md").write_text(markdown(rows, list(builds.values())), encoding="utf-8")
@@ -86,12 +87,14 @@ def main() -> None:
 
 
 def markdown(rows: list[dict], builds: list[tuple[str, dict]]) -> str:
-    lines = ["| data | question lang | method | n | Hit@1 | Hit@5 | MRR@10 | page acc. | 1st sentence | abstained "
-             "| p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| data | question lang | method | n | Hit@1 | Hit@5 | MRR@10 | page acc. | answer-hit | citation precision "
+             "| 1st sentence | abstained | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         page = "—" if r["page"] is None else f"{r['page']:.2f}"
+        precision = "—" if r["precision"] is None else f"{r['precision']:.3f}"
         lines.append(f"| {r['data']} | {r['lang']} | {r['method']} | {r['n']} | {r['hit1']:.3f} | {r['hit5']:.3f} | "
-                     f"{r['mrr10']:.3f} | {page} | {r['first']:.3f} | {r['abstained']:.3f} | {r['p50']:.1f} | {r['p95']:.1f} |")
+                     f"{r['mrr10']:.3f} | {page} | {r['answer']:.3f} | {precision} | {r['first']:.3f} | "
+                     f"{r['abstained']:.3f} | {r['p50']:.1f} | {r['p95']:.1f} |")
     lines += ["", "| corpus | paragraphs | chunks | full build s | paragraphs/min |", "|---|---|---|---|---|"]
     for name, b in builds:
         lines.append(f"| {name} | {b['paragraphs']} | {b['chunks']} | {b['seconds']:.0f} | "

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
-from qa.document import PageSpan
-from qa.evidence import SentenceScore
+from qa.document import Document, PageSpan, Section
+from qa.evidence import SentenceScore, asked_count
+from qa.lexical import LexicalIndex
+from qa.outline import Listing, listing_for
 from qa.questions import truncation_note
 from qa.readers.text import is_table_row
 from qa.references import reference
@@ -18,7 +21,17 @@ from qa.support import Support, assess, unmatched_terms
 from qa.terms import tokenize
 
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
-ANSWER_SENTENCES = 2
+ANSWER_SENTENCES = 3  # at most, and only those that add support (`adds_support`)
+CANDIDATES = 4  # best sentences weighed for the answer
+# A further sentence is cited when the odds that it holds the answer where the first does not
+# exceed SUPPORT_ODDS, by a logistic model of how it compares with the first, fitted on the CMRC
+# 2018 and XQuAD dev questions and the seed's (docs/ranking.md, "How many sentences an answer cites").
+SUPPORT_WEIGHTS = {"score gap": -6.41, "relevance gap": -2.87, "cosine gap": -2.66, "focus": 3.92, "overlap": -1.95,
+                   "first's focus": -1.96, "first has the cue": -0.99, "has the cue": 0.85, "next to the first": 0.5,
+                   "other language": -0.46}
+SUPPORT_BIAS = -1.25
+SUPPORT_ODDS = 0.08
+TYPED_KINDS = ("person", "number", "date", "list")  # questions whose answer has a form a sentence can lack
 PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
 # A row of bare figures ("2021 74652 -0.55% 299.12") names no one and defines or lists nothing.
 NEEDS_WORDS = ("person", "affiliation", "definition", "list")
@@ -92,6 +105,7 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     support: Support | None = None
     notes: list[str] = field(default_factory=list)  # what the reader should know about how it was answered
+    listed: tuple[str, ...] | None = None  # for a list answered by subsections: their section's path
 
     def to_dict(self) -> dict:
         return {
@@ -100,6 +114,7 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "notes": self.notes,
+            "listed": list(self.listed) if self.listed else None,
             "support": self.support.to_dict() if self.support else None,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
@@ -130,36 +145,77 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
+    documents = retriever.index.documents
+    if query.kind == "list":
+        listing = listing_for(readings(query, retriever.index.lexical), asked_count(query.text), hits, documents)
+        if listing:
+            return _listed(query, listing, hits, support)
     # Best first: citation [1] is the sentence that answers most directly.
-    chosen = choose_sentences(hits[:PASSAGES_READ], query.kind)
-    citations = []
-    parts = []
-    for n, (hit, scored, (start, end)) in enumerate(chosen, start=1):
-        document = retriever.index.documents[hit.chunk.doc_id]
-        page = scored.sentence.page
-        quote = document.text[start:end]
-        pages = document.span(page, max(page, document.page_of(end - 1)))
-        citations.append(Citation(n, document.doc_id, document.title, tuple(document.authors), hit.chunk.section,
-                                  pages.start, quote, start, end, reference(document, page, pages.end),
-                                  pages.label_start, pages.ocr, pages.end, pages.label_end))
-        parts.append(f"{quote}[{n}]" if query.lang == "zh" else f"{quote} [{n}]")
+    chosen = choose_sentences(hits[:PASSAGES_READ], query)
+    citations = [cite(n, documents[hit.chunk.doc_id], hit.chunk.section, start, end)
+                 for n, (hit, (start, end)) in enumerate(chosen, start=1)]
+    parts = [f"{c.quote}[{c.n}]" if query.lang == "zh" else f"{c.quote} [{c.n}]" for c in citations]
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
 
-def choose_sentences(hits: list[Hit], kind: str | None = None) -> list[tuple[Hit, SentenceScore, tuple[int, int]]]:
-    """The best sentences of the top passages that can answer a question of this kind
-    (`can_answer`), the top passage's best first, no sentence quoted twice; each with the span
-    its quote covers (`quote_span`)."""
+def cite(n: int, document: Document, section: tuple[str, ...], start: int, end: int) -> Citation:
+    """Citation [n]: `document.text[start:end]`, with the pages it runs over and its reference."""
+    page = document.page_of(start)
+    pages = document.span(page, max(page, document.page_of(end - 1)))
+    return Citation(n, document.doc_id, document.title, tuple(document.authors), section, pages.start,
+                    document.text[start:end], start, end, reference(document, page, pages.end),
+                    pages.label_start, pages.ocr, pages.end, pages.label_end)
+
+
+def readings(query: Query, lexical: LexicalIndex) -> list[dict[str, float]]:
+    """The question's terms by IDF, those naming a list's items aside ("举措", "measures": a
+    heading names the subject, not what its parts are called): its own, and those the bridge
+    gives in the other language."""
+    own = {t: lexical.idf(t) for t in query.terms if t in lexical and t not in query.items}
+    bridged = {t: w * lexical.idf(t) for t, w in query.bridged.items() if t in lexical and t not in query.items}
+    return [own, bridged]
+
+
+def _listed(query: Query, listing: Listing, hits: list[Hit], support: Support) -> Answer:
+    """The subsections' headings in order, each quoted and cited, after a line naming their section."""
+    document, section = listing.document, listing.section
+    citations = [cite(n, document, item.path, item.start, heading_end(document, item))
+                 for n, item in enumerate(listing.items, start=1)]
+    lead = listing_lead(section.heading, len(citations), query.lang)
+    if query.lang == "zh":
+        text = lead + "；".join(f"{c.quote}[{c.n}]" for c in citations) + "。"
+    else:
+        text = lead + " " + "; ".join(f"{c.quote} [{c.n}]" for c in citations) + "."
+    return Answer(query.text, query.lang, text, False, citations, hits, support, listed=section.path)
+
+
+def heading_end(document: Document, section: Section) -> int:
+    """Where a section's heading ends in the text: its heading block's end."""
+    return next((b.end for b in document.blocks if b.kind == "heading" and b.start == section.start),
+                section.start + len(section.heading))
+
+
+def listing_lead(heading: str, count: int, lang: str) -> str:
+    """The line before a list answer's items: which section they divide."""
+    if lang == "zh":
+        return f"“{heading}”一节分为 {count} 部分："
+    return f"The section “{heading}” has {count} parts:"
+
+
+def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int, int]]]:
+    """The sentences an answer quotes, each with the span its quote covers (`quote_span`): the
+    best sentence of the top passage, then any of the next best that adds support of its own
+    (`adds_support`), never a sentence twice; sentences side by side are one quote."""
     candidates = [
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
         for scored in hit.sentences
-        if can_answer(kind, scored.sentence, hit.chunk.text_of(scored.sentence))
+        if can_answer(query.kind, scored.sentence, hit.chunk.text_of(scored.sentence))
     ]
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
         candidates[0] = (float("inf"), *candidates[0][1:])
-    chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]] = []
+    ranked: list[tuple[Hit, SentenceScore, tuple[int, int]]] = []
     quoted: set[tuple[str, int]] = set()  # (document, sentence start) of every sentence quoted so far
     for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):
         doc_id, sentence = hit.chunk.doc_id, scored.sentence
@@ -171,10 +227,62 @@ def choose_sentences(hits: list[Hit], kind: str | None = None) -> list[tuple[Hit
             start, end = sentence.start, sentence.end
             covered = {(doc_id, sentence.start)}
         quoted |= covered
-        chosen.append((hit, scored, (start, end)))
-        if len(chosen) == ANSWER_SENTENCES:
+        ranked.append((hit, scored, (start, end)))
+        if len(ranked) == CANDIDATES:
             break
-    return chosen
+    if not ranked:
+        return []
+    first_hit, first, _ = ranked[0]
+    chosen = [ranked[0]] + [c for c in ranked[1:] if adds_support(query, first_hit, first, c[0], c[1])]
+    return _joined(chosen[:ANSWER_SENTENCES])
+
+
+def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, scored: SentenceScore) -> bool:
+    """Whether a sentence ranked after the answer's first is worth citing too: from the same
+    document and language, and likely to hold the answer where the first does not, by
+    `SUPPORT_WEIGHTS`: nearly as good as the first in score, relevance and cosine, holding terms
+    only it holds (focus), or what a typed question asks for that the first lacks."""
+    if hit.chunk.doc_id != first_hit.chunk.doc_id or hit.chunk.lang != first_hit.chunk.lang:
+        return False
+    typed = query.kind in TYPED_KINDS
+    chunk = hit.chunk
+    order = chunk.sentences
+    beside = chunk.chunk_id == first_hit.chunk.chunk_id and abs(order.index(scored.sentence)
+                                                                 - order.index(first.sentence)) == 1
+    features = {
+        "score gap": first.score - scored.score,
+        "relevance gap": first.relevance - scored.relevance,
+        "cosine gap": first.cosine - scored.cosine,
+        "focus": scored.focus,
+        "overlap": scored.overlap,
+        "first's focus": first.focus,
+        "first has the cue": float(typed and first.cue),
+        "has the cue": float(typed and scored.cue),
+        "next to the first": float(beside),
+        "other language": float(chunk.lang != query.lang),
+    }
+    logit = SUPPORT_BIAS + sum(SUPPORT_WEIGHTS[name] * value for name, value in features.items())
+    return 1 / (1 + math.exp(-logit)) > SUPPORT_ODDS
+
+
+def _joined(chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]]) -> list[tuple[Hit, tuple[int, int]]]:
+    """The chosen quotes in answer order, a quote that runs on into another one of the same
+    paragraph (no sentence or line break between: table rows stay apart) joined with it."""
+    quotes: list[tuple[Hit, tuple[int, int]]] = []
+    for hit, _, (start, end) in chosen:
+        for i, (other, (a, b)) in enumerate(quotes):
+            if other.chunk.chunk_id == hit.chunk.chunk_id and _side_by_side(hit.chunk, (a, b), (start, end)):
+                quotes[i] = (other, (min(a, start), max(b, end)))
+                break
+        else:
+            quotes.append((hit, (start, end)))
+    return quotes
+
+
+def _side_by_side(chunk: Chunk, one: tuple[int, int], other: tuple[int, int]) -> bool:
+    (_, end), (start, _) = sorted([one, other])
+    between = chunk.text[end - chunk.start : start - chunk.start]
+    return not between.strip() and "\n" not in between
 
 
 def can_answer(kind: str | None, sentence: Sentence, text: str) -> bool:

@@ -182,12 +182,13 @@ def run_eval(config: Config, questions_file: Path, details: Path | None, rebuild
 
 
 def format_scores(table: dict[str, Scores]) -> str:
-    lines = ["| lang | n | Hit@1 | Hit@5 | MRR@10 | page acc. | answer-hit | 1st sentence | abstained |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| lang | n | Hit@1 | Hit@5 | MRR@10 | page acc. | answer-hit | citation precision | 1st sentence "
+             "| abstained |", "|---|---|---|---|---|---|---|---|---|---|"]
     for lang, s in table.items():
         page = "—" if s.page_accuracy is None else f"{s.page_accuracy:.3f}"
+        precision = "—" if s.citation_precision is None else f"{s.citation_precision:.3f}"
         lines.append(f"| {lang} | {s.count} | {s.hit1:.3f} | {s.hit5:.3f} | {s.mrr10:.3f} | {page} | "
-                     f"{s.answer_hit:.3f} | {s.first_sentence_hit:.3f} | {s.abstained:.3f} |")
+                     f"{s.answer_hit:.3f} | {precision} | {s.first_sentence_hit:.3f} | {s.abstained:.3f} |")
     return "\n".join(lines)
 
 

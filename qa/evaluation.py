@@ -1,8 +1,9 @@
 """Retrieval and answer quality on questions with known evidence: Hit@k, MRR, page accuracy, answer-hit.
 
 A hit is a passage containing one of the question's evidence strings (whitespace-insensitive).
-Answer-hit: the answer contains the expected answer, or else an evidence string; first-sentence
-hit: the same test on the first cited sentence alone.
+Answer-hit (answer recall): the answer contains the expected answer, or else an evidence string;
+first-sentence hit: the same test on the first cited sentence alone; citation precision: the share
+of all citations whose quote holds the expected answer.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Outcome:
     answer_hit: bool
     first_sentence_hit: bool
     answer: Answer | None = None
+    citations: int = 0
+    citations_right: int = 0  # citations whose quote holds the expected answer
 
     def to_dict(self) -> dict:
         answer = self.answer
@@ -48,6 +51,8 @@ class Outcome:
             "page_right": self.page_right,
             "answer_hit": self.answer_hit,
             "first_sentence_hit": self.first_sentence_hit,
+            "citations": self.citations,
+            "citations_right": self.citations_right,
             "expected": self.question.answer or self.question.evidence,
             "answer": answer.answer if answer else None,
             "abstained": answer.abstained if answer else None,
@@ -64,6 +69,7 @@ class Scores:
     page_accuracy: float | None = None
     answer_hit: float = 0.0
     first_sentence_hit: float = 0.0
+    citation_precision: float | None = None  # None when nothing was cited
     abstained: float = 0.0
     outcomes: list[Outcome] = field(default_factory=list)
 
@@ -96,10 +102,13 @@ def load_questions(path: Path) -> list[Question]:
 def judge(question: Question, answer: Answer) -> Outcome:
     rank = next((hit.rank for hit in answer.hits if contains_evidence(hit.chunk.text, question.evidence)), None)
     first = answer.citations[0] if answer.citations else None
-    page_right = None if question.page is None else bool(first and first.page == question.page)
+    # A quote may run over a page break, or join the sentence before the answer's.
+    page_right = None if question.page is None else bool(
+        first and first.page is not None and first.page <= question.page <= (first.page_end or first.page))
     expected = [question.answer] if question.answer else question.evidence
+    right = sum(contains_evidence(c.quote, expected) for c in answer.citations)
     return Outcome(question, rank, page_right, contains_evidence(answer.answer, expected),
-                   bool(first and contains_evidence(first.quote, expected)), answer)
+                   bool(first and contains_evidence(first.quote, expected)), answer, len(answer.citations), right)
 
 
 def evaluate(retriever: Retriever, questions: list[Question], progress=None) -> list[Outcome]:
@@ -125,6 +134,7 @@ def score(outcomes: list[Outcome]) -> Scores:
     if not count:
         return Scores()
     pages = [o.page_right for o in outcomes if o.page_right is not None]
+    cited = sum(o.citations for o in outcomes)
     return Scores(
         count=count,
         hit1=sum(o.rank == 1 for o in outcomes) / count,
@@ -133,6 +143,7 @@ def score(outcomes: list[Outcome]) -> Scores:
         page_accuracy=sum(pages) / len(pages) if pages else None,
         answer_hit=sum(o.answer_hit for o in outcomes) / count,
         first_sentence_hit=sum(o.first_sentence_hit for o in outcomes) / count,
+        citation_precision=sum(o.citations_right for o in outcomes) / cited if cited else None,
         abstained=sum(bool(o.answer and o.answer.abstained) for o in outcomes) / count,
         outcomes=outcomes,
     )

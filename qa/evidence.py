@@ -190,6 +190,14 @@ def asked_count(question: str) -> int | None:
     return int(word) if word.isdigit() else COUNT_WORDS[word]
 
 
+def item_words(question: str) -> str:
+    """The words of a list question naming what its items are: what follows the count in Chinese
+    ("哪五个方面的举措" → "方面的举措"), the word after it in English ("five measures" → "measures")."""
+    match = re.search(rf"哪(?:些|几|{_COUNT_ZH})[个种类项层大条点]?(.*)|[几{_DIGITS_ZH}][个种类项层大条点](.*)"
+                      rf"|\b(?:{_COUNT}|main|key)\s+([\w-]+)", question, re.IGNORECASE)
+    return next((group for group in match.groups() if group), "") if match else ""
+
+
 def list_lengths(sentence: str) -> set[int]:
     """How many items each enumeration in the sentence may have (empty if there is none).
 

@@ -32,7 +32,15 @@ from qa.document import Document, document_from_dict, document_to_dict
 from qa.embedding import AnswerEncoder
 from qa.lexical import LexicalIndex
 from qa.locking import index_lock
-from qa.readers import SUPPORTED_SUFFIXES, DocumentError, check_size, printable_name, read_document, sidecar_of
+from qa.readers import (
+    READER_VERSION,
+    SUPPORTED_SUFFIXES,
+    DocumentError,
+    check_size,
+    printable_name,
+    read_document,
+    sidecar_of,
+)
 
 FORMAT_VERSION = 6
 # Front-matter lines say what they are, so "who are the authors?" finds the line of names.
@@ -374,7 +382,8 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
             first = first_with.setdefault(content, source)
             if first != source:
                 raise DuplicateDocument(f"{source}: same content as {first}, which is indexed; not indexed twice")
-            if previous and old and old["sha256"] == digest and old["doc_id"] in previous.documents:
+            unchanged = bool(previous and old and old["sha256"] == digest and old["doc_id"] in previous.documents)
+            if unchanged and old.get("reader") == READER_VERSION:
                 documents[old["doc_id"]] = previous.documents[old["doc_id"]]
                 kept += previous_positions.get(old["doc_id"], [])
                 files[source] = old
@@ -382,6 +391,15 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
                 continue
             document = read_document(path, seeds, source=source)
             chunks = chunk_document(document, chunk_chars)
+            positions = previous_positions.get(old["doc_id"], []) if unchanged else []
+            if unchanged and [previous.chunks[p] for p in positions] == chunks:
+                # Read by an older reader, and read the same now: its metadata (a reference's
+                # journal and pages, say) may be new, its chunks and vectors are not.
+                documents[document.doc_id] = document
+                kept += positions
+                files[source] = {**old, "reader": READER_VERSION}
+                report.unchanged.append(source)
+                continue
         except DuplicateDocument as exc:
             report.errors[source] = str(exc)
             continue
@@ -399,7 +417,7 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
         documents[document.doc_id] = document
         fresh_chunks.extend(chunks)
         files[source] = {"sha256": digest, "content": content, "doc_id": document.doc_id, "chunks": len(chunks),
-                         "bytes": size}
+                         "bytes": size, "reader": READER_VERSION}
         (report.updated if old else report.added).append(source)
     report.removed = sorted(set(old_files) - set(files))
     chunk_vectors, sentence_vectors, answer_vectors = _embed(fresh_chunks, embedder, progress)
@@ -423,7 +441,8 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
                   answer_vectors)
     moved = _apply(seeds, changes, {*report.added, *report.updated})
     try:
-        if report.changed or previous is None or previous.manifest.get("errors") != manifest["errors"]:
+        if (report.changed or previous is None or previous.manifest.get("errors") != manifest["errors"]
+                or previous.manifest["files"] != files):  # files re-read by a newer reader
             index.save(folder)
         else:
             index.manifest = previous.manifest

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, listing_lead
 from qa.document import PageSpan, Section
 from qa.index import Index
 from qa.library import Entry, entries
+from qa.pageview import PageImage
 from qa.readers.text import is_table_row, language_of
 from qa.retrieval import Hit
 from qa.terms import chinese_words, english_words
@@ -34,6 +36,11 @@ CSS = """
 .qa-table { border-collapse: collapse; margin: 4px 0; font-size: 0.9em; }
 .qa-table caption { text-align: left; font-weight: 600; }
 .qa-table td { border: 1px solid #ccc; padding: 1px 6px; }
+.qa-page { margin: 8px 0; }
+.qa-page-frame { position: relative; border: 1px solid #ccc; }
+.qa-page-frame img { width: 100%; display: block; }
+.qa-box { position: absolute; background: rgba(255, 213, 0, 0.35); outline: 2px solid #c25e00; }
+.qa-page figcaption { font-size: 0.9em; opacity: 0.85; }
 .dark .qa-abstain, .dark .qa-refusal { color: #ffb454; }
 .dark .qa-source { border-color: #555; }
 .dark .qa-hit { border-bottom-color: #444; }
@@ -71,10 +78,15 @@ def answer_html(answer: Answer) -> str:
         sources = "".join(_hit_card(hit, lang, None) for hit in answer.hits[:3])
         return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}{body}</div>'
                 f'<div class="qa-sources"><h3>{labels["closest"]}</h3>{sources}</div>')
-    joiner = "" if lang == "zh" else " "
     parts = [f'{html.escape(c.quote)}<a class="marker" href="#cite-{c.n}">[{c.n}]</a>' for c in answer.citations]
+    if answer.listed:
+        # A list answered by a section's subsections: their section, then one heading an item.
+        lead = listing_lead(answer.listed[-1], len(parts), lang)
+        body = f'<p>{html.escape(lead)}</p><ol class="qa-list">{"".join(f"<li>{p}</li>" for p in parts)}</ol>'
+    else:
+        body = f'<p>{("" if lang == "zh" else " ").join(parts)}</p>'
     sources = _citation_cards(answer.citations, answer.hits, lang)
-    return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}<p>{joiner.join(parts)}</p></div>'
+    return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}{body}</div>'
             f'<div class="qa-sources"><h3>{labels["sources"]}</h3>{sources}</div>')
 
 
@@ -187,6 +199,29 @@ def hits_html(question: str, hits: list[Hit]) -> str:
     words = query_words(question)
     count = f"{len(hits)} 段结果" if lang == "zh" else f"{len(hits)} passage{'s' if len(hits) > 1 else ''}"
     return f'<p class="qa-meta qa-count">{count}</p>' + "".join(_hit_card(hit, lang, words) for hit in hits)
+
+
+def page_view_html(images: list[PageImage], title: str, lang: str) -> str:
+    """PDF pages as images, the quote's characters boxed; the caption says which page system
+    the numbers are (the file's page, and the number printed on it)."""
+    figures = []
+    for image in images:
+        boxes = "".join(
+            f'<div class="qa-box" style="left:{100 * x0 / image.width:.3f}%;top:{100 * y0 / image.height:.3f}%;'
+            f'width:{100 * (x1 - x0) / image.width:.3f}%;height:{100 * (y1 - y0) / image.height:.3f}%"></div>'
+            for x0, y0, x1, y1 in image.boxes)
+        printed = image.label if image.label and image.label != str(image.page) else None
+        if lang == "zh":
+            caption = f"PDF 文件第 {image.page} 页（共 {image.pages} 页）" + (f"，刊印页码 {printed}" if printed else "")
+            caption += "；框出的是引文的字符" if image.boxes else "；此页未能定位引文字符"
+        else:
+            caption = f"PDF page {image.page} of {image.pages}" + (f", printed page {printed}" if printed else "")
+            caption += "; the quote's characters are boxed" if image.boxes else "; the quote could not be located on it"
+        source = base64.b64encode(image.png).decode()
+        figures.append(f'<figure class="qa-page" data-page="{image.page}"><div class="qa-page-frame">'
+                       f'<img src="data:image/png;base64,{source}" alt="{html.escape(title)}, {html.escape(caption)}">'
+                       f'{boxes}</div><figcaption>{html.escape(caption)}</figcaption></figure>')
+    return "".join(figures)
 
 
 def refusal_html(message: str) -> str:

@@ -42,7 +42,15 @@ from qa.config import Config, checked_top_k
 from qa.definitions import asked_term, defined_term, definition_weight, term_words
 from qa.document import PageSpan
 from qa.embedding import AnswerEncoder, Embedder
-from qa.evidence import SOURCE_QUESTION, Passage, SentenceScore, answer_kind, cites_a_work, score_sentences
+from qa.evidence import (
+    SOURCE_QUESTION,
+    Passage,
+    SentenceScore,
+    answer_kind,
+    cites_a_work,
+    item_words,
+    score_sentences,
+)
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
 from qa.questions import clean_question
@@ -80,6 +88,7 @@ class Query:
     asked: dict[str, float] = field(default_factory=dict)  # for "what is X?": X's terms, own and bridged → weight
     translated: bool = False  # its vector holds its dictionary translation's (see `Retriever._translation`)
     truncated_from: int | None = None  # the question's length when it was cut to the limit
+    items: frozenset[str] = frozenset()  # for a list question, the terms naming its items, own and bridged
 
 
 @dataclass(frozen=True)
@@ -167,12 +176,16 @@ class Retriever:
         bridged: dict[str, float] = {}
         kind = answer_kind(text)
         asked: dict[str, float] = {}
+        named = item_words(text) if kind == "list" else ""
+        items = set(tokenize(named))
         if self.bridge is not None:
             known = lexical.__contains__
             bridged = {t: w for t, w in self.bridge.translate(text, lang, known).items() if t not in terms}
             if kind == "definition" and (term := asked_term(text)):
                 asked = {t: lexical.idf(t) if t in lexical else 0.0 for t in term_words(term)}
                 asked |= {t: w * lexical.idf(t) for t, w in self.bridge.translate(term, lang, known).items()}
+            if named:
+                items |= set(self.bridge.translate(named, lang, known))
         # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
         unseen = lexical.idf_of_unseen()
         total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
@@ -191,7 +204,7 @@ class Retriever:
             vector /= np.linalg.norm(vector)
         answer_vector = self.answer_encoder.embed([text])[0]
         return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
-                     bool(translation), cleaned.truncated_from)
+                     bool(translation), cleaned.truncated_from, frozenset(items))
 
     def _translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
         """A question's dictionary translation, whose vector is added to the question's, when the

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from qa.answer import Answer, ask
 from qa.config import Config, checked_top_k
+from qa.document import DocumentError
 from qa.embedding import Embedder, load_reranker
 from qa.index import BuildReport, Index
 from qa.library import Library, entries
+from qa.pageview import PageImage, page_images
 from qa.retrieval import Hit, Retriever
 from qa.workers import AnswerProcesses
 
@@ -56,6 +58,16 @@ class QAService:
         if self.answering:
             return self.answering.search(question, top_k, doc_ids)
         return self._ready().search(question, top_k, doc_ids)
+
+    def page_images(self, doc_id: str, start: int, end: int) -> list[PageImage]:
+        """The PDF pages `start:end` of a document's text was printed on, the quote boxed; a
+        `DocumentError` (a ValueError) when the document is not a PDF or its file changed."""
+        index = self.index()
+        document = index.documents.get(doc_id)
+        if document is None:
+            raise DocumentError(f"{doc_id}: not in the library")
+        content = index.manifest["files"].get(document.source, {}).get("content")
+        return page_images(document, self.config.seeds / document.source, start, end, content)
 
     def index(self) -> Index:
         """The index questions are answered from now."""

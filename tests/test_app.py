@@ -78,7 +78,7 @@ def client(app):
 @pytest.mark.parametrize("question", ["城乡数字鸿沟有哪些表现？", "What are the five layers of the urban-rural digital divide?"])
 def test_ask_endpoint_returns_the_cli_json_with_exact_citations(app, client, question):
     result = client.predict(question, api_name="/ask")
-    assert set(result) == {"question", "lang", "answer", "abstained", "notes", "support", "citations", "hits"}
+    assert set(result) == {"question", "lang", "answer", "abstained", "notes", "listed", "support", "citations", "hits"}
     assert not result["abstained"] and result["citations"]
     index = Index.load(app[1])
     for citation in result["citations"]:
@@ -290,3 +290,63 @@ def test_the_api_refuses_bad_questions_and_top_k_with_a_clear_message(client):
             client.predict(question=question, top_k=top_k, api_name="/ask")
     result = client.predict(question="数字鸿沟" * 1000, top_k=3, api_name="/ask")
     assert result["notes"] and "4000" in result["notes"][0]
+
+
+LIGHTHOUSE = [["Ardmore Head: a history of the light", "",
+               "The headland was surveyed in 1861 by the harbour board, which chose its northern cliff."],
+              ["The Ardmore lighthouse was first lit on 4 March 1868 by its keeper,",
+               "Thomas Quayle, who tended the lamp for forty years."]]
+
+
+def printed_boxes(path: Path, page_number: int, lines: list[str]) -> list[tuple[float, float, float, float]]:
+    """Where pdfium's own search finds each line on the page: (left, top, right, bottom) as shares of the page."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    page = pdf[page_number - 1]
+    width, height = page.get_size()
+    text = page.get_textpage()
+    boxes = []
+    for line in lines:
+        index, count = text.search(line, match_case=True).get_next()
+        chars = [text.get_charbox(i) for i in range(index, index + count)]
+        left, bottom = min(c[0] for c in chars), min(c[1] for c in chars)
+        right, top = max(c[2] for c in chars), max(c[3] for c in chars)
+        boxes.append((left / width, 1 - top / height, right / width, 1 - bottom / height))
+    pdf.close()
+    return boxes
+
+
+def test_a_cited_pdf_page_is_shown_with_the_quote_boxed_on_its_characters(app, browser, tmp_path):
+    from tests.pdf_fixtures import text_pdf
+
+    upload = text_pdf(LIGHTHOUSE, tmp_path / "ardmore-light.pdf")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    open_page(page, app[0])
+    page.get_by_role("tab", name="文献库 Library").click()
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    page.wait_for_selector("text=ardmore-light.pdf: 已索引 / indexed", timeout=120_000)
+    page.get_by_role("tab", name="问答 Ask").click()
+    page.locator("#ask-question textarea").fill("When was the Ardmore lighthouse first lit?")
+    page.locator("#ask-button").click()
+    page.wait_for_selector("#page-choice label", timeout=120_000)
+    page.locator("#page-choice label").first.click()
+    page.wait_for_selector("#page-view figure img", timeout=60_000)
+    figure = page.locator("#page-view figure")
+    assert figure.get_attribute("data-page") == "2"
+    assert "PDF page 2 of 2" in figure.locator("figcaption").inner_text()
+    shown = page.evaluate("""() => {
+        const image = document.querySelector('#page-view img').getBoundingClientRect();
+        return [...document.querySelectorAll('#page-view .qa-box')].map((box) => {
+            const r = box.getBoundingClientRect();
+            return [(r.left - image.left) / image.width, (r.top - image.top) / image.height,
+                    (r.right - image.left) / image.width, (r.bottom - image.top) / image.height];
+        });
+    }""")
+    expected = printed_boxes(app[2] / "ardmore-light.pdf", 2, LIGHTHOUSE[1])
+    assert len(shown) == len(expected) == 2
+    for (left, top, right, bottom), (x0, y0, x1, y1) in zip(shown, expected):
+        # The same characters' extent across; down, the box spans the line (ascent to descent).
+        assert abs(left - x0) < 0.01 and abs(right - x1) < 0.01, (shown, expected)
+        assert top <= y0 + 0.003 and bottom >= y1 - 0.003 and bottom - top < 0.03, (shown, expected)
+    page.close()

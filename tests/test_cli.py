@@ -90,7 +90,8 @@ def test_citations_over_the_dev_questions_are_exact_and_the_first_on_the_right_p
     retriever = Retriever(seed_index, embedder)
     for question in load_questions(SHARED_EVAL / "seed_dev.jsonl"):
         answer = ask(retriever, question.q)
-        assert answer.citations[0].page == question.page, question.q
+        first = answer.citations[0]
+        assert first.page <= question.page <= first.page_end, question.q
         for citation in answer.citations:
             document = seed_index.documents[citation.doc_id]
             assert document.text[citation.start : citation.end] == citation.quote
@@ -173,6 +174,6 @@ def test_search_keeps_to_the_documents_named_and_refuses_an_unknown_one(cli_inde
 
 def test_export_prints_the_library_as_bibtex_or_ris(cli_index):
     result = run("export", "bibtex", "--index", str(cli_index))
-    assert result.returncode == 0 and result.stdout.startswith("@misc{zeng2023,"), result.stderr
+    assert result.returncode == 0 and result.stdout.startswith("@article{zeng2023,"), result.stderr
     result = run("export", "ris", "--index", str(cli_index), "--doc", "urban-rural-digital-divide.txt")
-    assert result.returncode == 0 and result.stdout.startswith("TY  - GEN\n")
+    assert result.returncode == 0 and result.stdout.startswith("TY  - JOUR\n")

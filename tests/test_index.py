@@ -89,3 +89,23 @@ def test_bfloat16_and_float32_embeddings_agree(embedder):
 def test_an_unknown_precision_is_refused():
     with pytest.raises(ModelError, match="precision"):
         Embedder(precision="float8")
+
+
+def test_files_read_by_an_older_reader_are_read_again_and_not_embedded_again(seeds_copy, tmp_path, embedder,
+                                                                             monkeypatch):
+    """A reader change (the article-number line giving a reference its journal pages) reaches
+    an existing index on its next update; chunks that read the same keep their vectors."""
+    import qa.index
+
+    folder = tmp_path / "index"
+    monkeypatch.setattr(qa.index, "READER_VERSION", "0")
+    old, _ = build_index(seeds_copy, folder, embedder, progress=False)
+    monkeypatch.undo()
+    embedded = []
+    monkeypatch.setattr(embedder, "embed_passages",
+                        lambda texts, **kw: embedded.append(len(texts)) or Embedder.embed_passages(embedder, texts, **kw))
+    index, report = build_index(seeds_copy, folder, embedder, progress=False)
+    assert report.unchanged == ["urban-rural-digital-divide.txt"] and not embedded
+    assert index.manifest["files"]["urban-rural-digital-divide.txt"]["reader"] == qa.index.READER_VERSION
+    assert Index.load(folder).manifest["files"]["urban-rural-digital-divide.txt"]["reader"] == qa.index.READER_VERSION
+    assert np.array_equal(index.chunk_vectors, old.chunk_vectors)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa.document import Document, DocumentError
 from qa.readers import docx, html, markdown, pdf, text
-from qa.readers.imprint import article_number
+from qa.readers.imprint import imprint
 from qa.readers.text import split_authors
 
 READERS = {".txt": text.read, ".md": markdown.read, ".pdf": pdf.read, ".docx": docx.read, ".html": html.read,
@@ -21,8 +21,12 @@ SUPPORTED_SUFFIXES = tuple(READERS)
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 META_SUFFIX = ".meta.json"
 
-__all__ = ["DocumentError", "SUPPORTED_SUFFIXES", "check_size", "doc_id_for", "printable_name", "read_document",
+__all__ = ["READER_VERSION", "DocumentError", "SUPPORTED_SUFFIXES", "check_size", "doc_id_for", "printable_name", "read_document",
            "sidecar_of"]
+
+# Bumped when what the readers make of a file changes: an index re-reads its files then, and
+# re-embeds only those whose chunks changed (`qa.index.build_index`).
+READER_VERSION = "2"
 
 
 def doc_id_for(source: str) -> str:
@@ -67,7 +71,7 @@ def read_document(path: Path, root: Path | None = None, source: str | None = Non
         raise DocumentError(f"{source}: no text")
     first = document.pages[0] if document.paged else None
     front = document.text[first.start:first.end] if first else document.text[:3000]
-    document.meta = {**article_number(front), **document.meta}
+    document.meta = {**imprint(front), **document.meta}
     return document
 
 
@@ -85,7 +89,9 @@ def read_meta(path: Path, source: str) -> dict:
 
 
 # What a sidecar may say, by kind of value; anything else a sidecar holds is kept as it is.
-META_TEXT = ("title", "title_en", "journal", "journal_en", "doi", "url", "language", "article_number")
+META_TEXT = ("title", "title_en", "journal", "journal_en", "doi", "url", "language", "article_number", "publisher",
+             "place", "school", "degree", "isbn", "issn", "date", "site")
+REFERENCE_TYPES = ("J", "M", "D", "EB/OL", "Z")  # GB/T 7714: journal article, book, thesis, web page, other
 META_NUMBER_OR_TEXT = ("year", "volume", "issue")
 META_PAGE = ("first_page", "last_page")
 META_NAMES = ("authors", "authors_en")
@@ -96,6 +102,8 @@ def _checked_meta(meta: dict, where: str) -> dict:
     for key in META_TEXT:
         if key in meta and not isinstance(meta[key], str):
             raise DocumentError(f"{where}, {key!r} must be text")
+    if "type" in meta and meta["type"] not in REFERENCE_TYPES:
+        raise DocumentError(f"{where}, 'type' must be one of {', '.join(REFERENCE_TYPES)}")
     for key in META_NUMBER_OR_TEXT:
         if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], int | str)):
             raise DocumentError(f"{where}, {key!r} must be a number or text")

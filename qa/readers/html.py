@@ -26,7 +26,9 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
         if found.author:
             own["authors"] = [name.strip() for name in found.author.split(";") if name.strip()]
         if found.date:
-            own["year"] = found.date[:4]
+            own["year"], own["date"] = found.date[:4], found.date
+        if found.sitename:
+            own["site"] = found.sitename
         if found.url:
             own["url"] = found.url
     return parse_text(markdown, doc_id, source, {**own, **meta})

@@ -43,3 +43,23 @@ def journal_of(heads: list[str]) -> dict:
             issue = match["issue"] or match["issue2"]
             return {**found, "issue": issue} if issue else found
     return {}
+
+
+DOI = re.compile(r"\b(10\.\d{4,9}/[^\s，。；;,、）)\]]+)")
+ISBN = re.compile(r"ISBN[:：\s]*((?:97[89][-\s]?)?\d{1,5}[-\s]?\d{1,7}[-\s]?\d{1,7}[-\s]?[\dXx])\b")
+THESIS = re.compile(r"(博士|硕士)学位论文|\b(doctoral|master'?s|PhD|Ph\.D\.)\s+(?:thesis|dissertation)\b"
+                    r"|\b(?:a )?(thesis|dissertation) submitted\b", re.IGNORECASE)
+
+
+def imprint(front: str) -> dict:
+    """What a document's first page says of where it appeared: the article-number line, a DOI,
+    an ISBN, a thesis's degree ("type": "D", "degree": "博士" / "doctoral" / "master's")."""
+    found = article_number(front)
+    if match := DOI.search(front):
+        found["doi"] = match[1].rstrip(".")
+    if match := ISBN.search(front):
+        found["isbn"] = re.sub(r"[-\s]", "", match[1])
+    if match := THESIS.search(front):
+        degree = match[1] or (match[2] or "").lower().replace("ph.d.", "doctoral").replace("phd", "doctoral")
+        found |= {"type": "D", **({"degree": degree.replace("masters", "master's")} if degree else {})}
+    return found

@@ -697,3 +697,59 @@ def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
     if doi:
         meta["doi"] = doi.group(1)
     return meta
+
+
+# ---------------------------------------------------------------- quotes on the page
+
+
+def quote_boxes(path: Path, page_number: int, text: str) -> tuple[float, float, list[tuple[float, float, float, float]]]:
+    """Where `text` (a quote's part on this page, as the document has it) was printed: the page's
+    width and height and one box per line of the characters it was read from, (left, top, right,
+    bottom) in points from the page's top left. No boxes when the page does not hold the text.
+
+    The page is read again as `read` reads it (OCR included), in reading order; the quote's
+    characters are matched one by one, spaces aside, skipping only what the reader removed
+    (footnote markers, a hyphen that ended a line): exact, not fuzzy.
+    """
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        layout = read_page(pdf, page_number - 1)
+        left, bottom, right, top = pdf[page_number - 1].get_bbox()
+    finally:
+        pdf.close()
+    # One entry a character: (character, its glyph, its line, whether the reader may have removed it).
+    stream: list[tuple[str, Glyph, int, bool]] = []
+    cuts = page_gutters(layout.rows, layout.width, [])
+    for line, (segments, _, _) in enumerate(ordered_lines(layout.rows, layout.width, cuts)):
+        for segment in segments:
+            size = segment.size
+            for position, glyph in enumerate(segment.glyphs):
+                removable = glyph.size < SUPERSCRIPT * size or glyph.ch == "-" and position == len(segment.glyphs) - 1
+                stream += [(ch, glyph, line, removable) for ch in unicodedata.normalize("NFKC", glyph.ch)]
+    wanted = [ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace()]
+    boxes: dict[int, list[float]] = {}
+    for _, glyph, line, _ in _match(stream, wanted):
+        box = boxes.setdefault(line, [glyph.x0, glyph.y0, glyph.x1, glyph.y1])
+        box[:] = [min(box[0], glyph.x0), min(box[1], glyph.y0), max(box[2], glyph.x1), max(box[3], glyph.y1)]
+    width, height = right - left, top - bottom
+    return width, height, [(x0 - left, top - y1, x1 - left, top - y0) for x0, y0, x1, y1 in boxes.values()]
+
+
+def _match(stream: list[tuple[str, Glyph, int, bool]], wanted: list[str]) -> list[tuple[str, Glyph, int, bool]]:
+    """The characters spelling `wanted`, at the first place they do; empty when nowhere."""
+    for start, entry in enumerate(stream):
+        if not wanted or entry[0] != wanted[0]:
+            continue
+        matched, at = [], start
+        for ch in wanted:
+            while at < len(stream) and stream[at][0] != ch and stream[at][3]:
+                at += 1
+            if at == len(stream) or stream[at][0] != ch:
+                break
+            matched.append(stream[at])
+            at += 1
+        else:
+            return matched
+    return []
