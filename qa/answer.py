@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable
@@ -11,10 +12,11 @@ from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.document import Document, PageSpan, Section
 from qa.evidence import SentenceScore, asked_count
+from qa.glosses import Gloss, glosses
 from qa.lexical import LexicalIndex
 from qa.outline import Listing, listing_for
 from qa.questions import truncation_note
-from qa.readers.text import is_table_row
+from qa.readers.text import is_table_row, language_of
 from qa.references import reference
 from qa.retrieval import Hit, Query, Retriever
 from qa.support import Support, assess, unmatched_terms
@@ -32,6 +34,7 @@ SUPPORT_WEIGHTS = {"score gap": -6.41, "relevance gap": -2.87, "cosine gap": -2.
 SUPPORT_BIAS = -1.25
 SUPPORT_ODDS = 0.08
 TYPED_KINDS = ("person", "number", "date", "list")  # questions whose answer has a form a sentence can lack
+OUTRIGHT_KINDS = ("authors", "affiliation", "keywords")  # lines that answer alone: nothing after them adds to them
 PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
 # A row of bare figures ("2021 74652 -0.55% 299.12") names no one and defines or lists nothing.
 NEEDS_WORDS = ("person", "affiliation", "definition", "list")
@@ -70,6 +73,7 @@ class Citation:
     ocr: bool = False  # the quote was read from the page's image
     page_end: int | None = None  # the page the quote ends on: a sentence may run onto the next
     page_label_end: str | None = None
+    glosses: tuple[Gloss, ...] = ()  # for a quote in the other language than the question (`qa.glosses`)
 
     @property
     def pages(self) -> PageSpan:
@@ -92,6 +96,7 @@ class Citation:
             "start": self.start,
             "end": self.end,
             "reference": self.reference,
+            "glosses": [g.to_dict() for g in self.glosses],
         }
 
 
@@ -149,11 +154,12 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     if query.kind == "list":
         listing = listing_for(readings(query, retriever.index.lexical), asked_count(query.text), hits, documents)
         if listing:
-            return _listed(query, listing, hits, support)
+            return _listed(query, listing, hits, support, retriever.bridge)
     # Best first: citation [1] is the sentence that answers most directly.
     chosen = choose_sentences(hits[:PASSAGES_READ], query)
-    citations = [cite(n, documents[hit.chunk.doc_id], hit.chunk.section, start, end)
-                 for n, (hit, (start, end)) in enumerate(chosen, start=1)]
+    citations = glossed([cite(n, documents[hit.chunk.doc_id], hit.chunk.section, start, end)
+                         for n, (hit, (start, end)) in enumerate(chosen, start=1)], query.lang, retriever.bridge,
+                        documents)
     parts = [f"{c.quote}[{c.n}]" if query.lang == "zh" else f"{c.quote} [{c.n}]" for c in citations]
     return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
 
@@ -176,11 +182,26 @@ def readings(query: Query, lexical: LexicalIndex) -> list[dict[str, float]]:
     return [own, bridged]
 
 
-def _listed(query: Query, listing: Listing, hits: list[Hit], support: Support) -> Answer:
+def glossed(citations: list[Citation], lang: str, bridge: Bridge | None,
+            documents: dict[str, Document]) -> list[Citation]:
+    """The citations, those whose quote is in the other language than the question glossed."""
+    bridge = bridge or Bridge.default()
+    return [dataclasses.replace(c, glosses=glosses(c.quote, quote_lang, bridge, text_in(documents[c.doc_id], lang)))
+            if (quote_lang := language_of(c.quote)) != lang else c for c in citations]
+
+
+def text_in(document: Document, lang: str) -> str:
+    """What a document says in `lang`: a Chinese paper's English title, abstract and keywords."""
+    blocks = (document.text[b.start : b.end] for b in document.blocks)
+    return "\n".join(text for text in blocks if language_of(text) == lang)
+
+
+def _listed(query: Query, listing: Listing, hits: list[Hit], support: Support, bridge: Bridge | None) -> Answer:
     """The subsections' headings in order, each quoted and cited, after a line naming their section."""
     document, section = listing.document, listing.section
-    citations = [cite(n, document, item.path, item.start, heading_end(document, item))
-                 for n, item in enumerate(listing.items, start=1)]
+    citations = glossed([cite(n, document, item.path, item.start, heading_end(document, item))
+                         for n, item in enumerate(listing.items, start=1)], query.lang, bridge,
+                        {document.doc_id: document})
     lead = listing_lead(section.heading, len(citations), query.lang)
     if query.lang == "zh":
         text = lead + "；".join(f"{c.quote}[{c.n}]" for c in citations) + "。"
@@ -238,10 +259,13 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
 
 
 def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, scored: SentenceScore) -> bool:
-    """Whether a sentence ranked after the answer's first is worth citing too: from the same
-    document and language, and likely to hold the answer where the first does not, by
-    `SUPPORT_WEIGHTS`: nearly as good as the first in score, relevance and cosine, holding terms
-    only it holds (focus), or what a typed question asks for that the first lacks."""
+    """Whether a sentence ranked after the answer's first is worth citing too: never after a
+    line that answers outright (the authors, the keywords); else from the same document and
+    language, and likely to hold the answer where the first does not, by `SUPPORT_WEIGHTS`:
+    nearly as good as the first in score, relevance and cosine, holding terms only it holds
+    (focus), or what a typed question asks for that the first lacks."""
+    if first.sentence.kind in OUTRIGHT_KINDS:
+        return False
     if hit.chunk.doc_id != first_hit.chunk.doc_id or hit.chunk.lang != first_hit.chunk.lang:
         return False
     typed = query.kind in TYPED_KINDS

@@ -262,4 +262,6 @@ def format_answer(answer: Answer) -> str:
     for citation in answer.citations:
         out.append(f"[{citation.n}] {format_location(citation.doc_title, citation.section, page_words(citation.pages, 'en'))}")
         out.append(f"    “{citation.quote}”")
+        if citation.glosses:
+            out.append("    glosses, not a translation: " + " | ".join(f"{g.term} = {g.gloss}" for g in citation.glosses))
     return "\n".join(out).rstrip()

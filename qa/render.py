@@ -8,6 +8,7 @@ import re
 
 from qa.answer import Answer, Citation, listing_lead
 from qa.document import PageSpan, Section
+from qa.glosses import Gloss
 from qa.index import Index
 from qa.library import Entry, entries
 from qa.pageview import PageImage
@@ -33,6 +34,8 @@ CSS = """
 .qa-reference { font-size: 0.85em; font-family: ui-monospace, monospace; user-select: all; }
 .qa-hit { border-bottom: 1px solid #eee; padding: 6px 0; }
 .qa-note { font-size: 0.9em; font-style: italic; }
+.qa-gloss { font-size: 0.88em; margin: 2px 0 6px; }
+.qa-gloss-label { font-style: italic; }
 .qa-table { border-collapse: collapse; margin: 4px 0; font-size: 0.9em; }
 .qa-table caption { text-align: left; font-weight: 600; }
 .qa-table td { border: 1px solid #ccc; padding: 1px 6px; }
@@ -122,7 +125,30 @@ def _citation_card(group: list[Citation], hit: Hit | None, lang: str) -> str:
     lines = "".join(f'<div class="qa-reference" title="{LABELS[lang]["reference"]}">{html.escape(r)}</div>'
                     for r in references)
     return (f'<div class="qa-source" id="cite-{first.n}">{anchors}<div class="qa-meta">{markers} {meta}</div>'
-            f'<blockquote>{passage}</blockquote>{lines}</div>')
+            f'<blockquote>{passage}</blockquote>{glosses_html(group, lang)}{lines}</div>')
+
+
+GLOSS_SOURCES = {
+    "zh": {"paper": "本文自译", "dictionary, paper's wording": "词典，取本文用词", "dictionary": "词典"},
+    "en": {"paper": "the paper's own term", "dictionary, paper's wording": "dictionary, as the paper words it",
+           "dictionary": "dictionary"},
+}
+
+
+def glosses_html(citations: list[Citation], lang: str) -> str:
+    """The glosses of quotes in the other language, once a term, marked as word glosses."""
+    seen: dict[str, Gloss] = {}
+    for citation in citations:
+        for gloss in citation.glosses:
+            seen.setdefault(gloss.term, gloss)
+    if not seen:
+        return ""
+    label = "词语释义（非译文）" if lang == "zh" else "Word glosses (not a translation)"
+    items = "；".join if lang == "zh" else "; ".join
+    parts = [f'{html.escape(g.term)} — {html.escape(g.gloss)} <small>({GLOSS_SOURCES[lang][g.source]})</small>'
+             for g in seen.values()]
+    return f'<div class="qa-gloss"><span class="qa-gloss-label">{label}:</span> {items(parts)}</div>'
+
 
 
 def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
@@ -130,10 +156,12 @@ def _hit_card(hit: Hit, lang: str, terms: list[str] | None) -> str:
     meta = " · ".join(x for x in (f"{hit.rank}.", html.escape(hit.doc_title), html.escape(_trail(chunk.section)),
                                   page_words(hit.pages or PageSpan(chunk.page_start, chunk.page_end, None, None), lang),
                                   _relevance(hit, terms, lang) if terms is not None else "") if x)
+    # The question's words, and its terms in the other language that the passage holds.
+    marked = (terms or []) + list(hit.bridged)
     if chunk.kind == "table":
-        body = table_html(chunk.text, terms or [])
+        body = table_html(chunk.text, marked)
     else:
-        body = f"<blockquote>{highlight(chunk.text, terms) if terms else html.escape(chunk.text)}</blockquote>"
+        body = f"<blockquote>{highlight(chunk.text, marked) if marked else html.escape(chunk.text)}</blockquote>"
     return f'<div class="qa-source qa-hit"><div class="qa-meta">{meta}</div>{body}</div>'
 
 
@@ -152,11 +180,14 @@ def table_html(text: str, terms: list[str]) -> str:
 
 
 def _relevance(hit: Hit, words: list[str], lang: str) -> str:
-    """In plain words: which of the question's words the passage holds (a passage can match in
-    meaning only, or in the other language)."""
+    """In plain words: which of the question's words the passage holds, or which of its terms in
+    the other language (a passage can also match in meaning only)."""
     text = hit.chunk.text.lower()
     found = [w for w in dict.fromkeys(words) if w.lower() in text]
     if not words or not found:
+        if hit.bridged:
+            shown = "、".join(hit.bridged) if lang == "zh" else ", ".join(hit.bridged)
+            return f"含译词 {shown}" if lang == "zh" else f"matches in translation: {shown}"
         return "意思相近（未含原词）" if lang == "zh" else "close in meaning (none of your words)"
     if lang == "zh":
         return f"含检索词 {len(found)}/{len(set(words))}"
@@ -173,7 +204,9 @@ def highlight(text: str, words: list[str]) -> str:
     a sentence: a card where one word is marked twenty times shows nothing."""
     if not words:
         return html.escape(text)
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)), re.IGNORECASE)
+    # An English stem ("digit" of a bridged term) marks the whole word it starts.
+    pattern = re.compile("|".join(rf"\b{re.escape(w)}\w*" if w.isascii() else re.escape(w)
+                                  for w in sorted(set(words), key=len, reverse=True)), re.IGNORECASE)
     out, position, seen = [], 0, set()
     for match in pattern.finditer(text):
         if SENTENCE_END.search(text, position, match.start()):

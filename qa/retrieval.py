@@ -29,6 +29,7 @@ returned joined, once, at the rank of their best chunk.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -101,6 +102,7 @@ class Hit:
     position: int  # the chunk's position in the index (of a joined paragraph: its best chunk's)
     sentences: tuple[SentenceScore, ...] = ()  # its sentences scored against the question, best first
     pages: PageSpan | None = None  # its pages and printed page numbers, set on the hits a search returns
+    bridged: tuple[str, ...] = ()  # the question's terms in the other language that it holds (to highlight)
 
     def to_dict(self) -> dict:
         chunk = self.chunk
@@ -118,7 +120,18 @@ class Hit:
             "start": chunk.start,
             "end": chunk.end,
             "text": chunk.text,
+            "bridged": list(self.bridged),
         }
+
+
+def bridged_in(query: Query, chunk: Chunk) -> tuple[str, ...]:
+    """The question's bridged terms this passage holds: a Chinese word as written, an English
+    stem ("digit") as the start of a word."""
+    if not query.bridged or not query.bridge_weight:
+        return ()
+    text = chunk.text.lower()
+    return tuple(term for term in query.bridged
+                 if (re.search(rf"\b{re.escape(term)}", text) if term.isascii() else term in text))
 
 
 class Retriever:
@@ -255,7 +268,8 @@ class Retriever:
                 # The document's structure says which line answers: its affiliation line.
                 candidates.sort(key=lambda hit: hit.position not in self.affiliations)
         candidates = self._whole_paragraphs(query, candidates)
-        return [replace(hit, rank=rank, pages=documents[hit.chunk.doc_id].span(hit.chunk.page_start, hit.chunk.page_end))
+        return [replace(hit, rank=rank, pages=documents[hit.chunk.doc_id].span(hit.chunk.page_start, hit.chunk.page_end),
+                        bridged=bridged_in(query, hit.chunk))
                 for rank, hit in enumerate(candidates[:top_k], start=1)]
 
     def _allowed(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:

@@ -333,3 +333,27 @@ def test_an_answer_cites_a_second_sentence_only_when_it_adds_support(seed_index,
         assert {document.page_of(c.start) for c in answer.citations} <= {1, 5}
         assert all(re.search(r"[\u4e00-\u9fff]", c.quote) for c in answer.citations), question
         assert len({c.start for c in answer.citations}) == len(answer.citations)
+
+
+def test_a_chinese_quote_for_an_english_question_carries_glosses_from_the_paper_first(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    answer = ask(retriever, "What is the digital potential difference between urban and rural areas?")
+    first = answer.citations[0]
+    assert first.quote.startswith("数字势差是")
+    glossed = {g.term: (g.gloss, g.source) for g in first.glosses}
+    # The paper's own English keyword, then dictionary readings as its English abstract words them.
+    assert glossed["数字势差"] == ("Digital Potential Difference", "paper")
+    assert glossed["数字"] == ("digital", "dictionary, paper's wording")
+    assert first.to_dict()["glosses"][0] == {"term": "数字势差", "gloss": "Digital Potential Difference",
+                                             "source": "paper"}
+    assert not ask(retriever, "什么是数字势差？").citations[0].glosses  # same language: nothing to gloss
+
+
+def test_an_english_quote_is_glossed_in_chinese_by_the_papers_pairs_and_the_dictionary():
+    from qa.glosses import glosses
+
+    bridge = Bridge.default().with_glossary([("Digital Potential Difference", "数字势差")])
+    found = glosses("The digital potential difference widens the village gap.", "en", bridge)
+    assert found[0].term == "digital potential difference" and (found[0].gloss, found[0].source) == ("数字势差", "paper")
+    village = next(g for g in found if g.term == "village")
+    assert village.source == "dictionary" and "村" in village.gloss

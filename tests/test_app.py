@@ -144,6 +144,9 @@ def test_the_page_answers_with_a_highlighted_source_and_stays_local(app, browser
     page.locator("#ask-button").click()
     page.wait_for_function("() => document.querySelector('#answer .qa-answer')?.innerText.includes('技术基础、资本动能')",
                            timeout=120_000)
+    # Under the Chinese quote, its terms glossed in English, the paper's own first, said not to be a translation.
+    gloss = page.locator("#answer .qa-gloss").first.inner_text()
+    assert gloss.startswith("Word glosses (not a translation):") and "digital" in gloss
     page.close()
     foreign = [u for u in requests if not u.startswith(url.rstrip("/")) and not u.startswith(("data:", "blob:"))]
     assert requests and not foreign

@@ -13,10 +13,10 @@ from tests.conftest import ROOT, SHARED_EVAL
 
 HIT_KEYS = {
     "rank", "score", "cosine", "chunk_id", "doc_id", "doc_title", "section", "page_start", "page_end",
-    "page_label_start", "page_label_end", "ocr", "start", "end", "text"
+    "page_label_start", "page_label_end", "ocr", "start", "end", "text", "bridged"
 }
 CITATION_KEYS = {"n", "doc_id", "doc_title", "authors", "section", "page", "page_label", "page_end", "page_label_end",
-                 "ocr", "quote", "start", "end", "reference"}
+                 "ocr", "quote", "start", "end", "reference", "glosses"}
 
 
 def run(*args, stdin=None):

@@ -17,8 +17,14 @@ def test_search_cards_count_the_results_and_say_in_plain_words_why_they_match(se
     retriever = Retriever(seed_index, embedder)
     page = hits_html("数字福利鸿沟", retriever.search("数字福利鸿沟", 3))
     assert "3 段结果" in page and "含检索词" in page and "cos" not in page
-    english = hits_html("digital welfare divide", retriever.search("digital welfare divide", 3))
-    assert "3 passages" in english and ("of your" in english or "close in meaning" in english)
+    hits = retriever.search("digital welfare divide", 3)
+    english = hits_html("digital welfare divide", hits)
+    assert "3 passages" in english and ("of your" in english or "matches in translation" in english)
+    # Over the Chinese text, the question's terms as the bridge gives them in Chinese are marked.
+    chinese = next(hit for hit in hits if hit.chunk.lang == "zh")
+    assert {"数字", "福利"} <= set(chinese.bridged)
+    card = hits_html("digital welfare divide", [chinese])
+    assert "<mark>福利</mark>" in card and "<mark>数字</mark>" in card
 
 
 def test_a_table_found_by_search_is_shown_as_a_table(seed_index, embedder):
