@@ -709,7 +709,7 @@ def quote_boxes(path: Path, page_number: int, text: str) -> tuple[float, float, 
 
     The page is read again as `read` reads it (OCR included), in reading order; the quote's
     characters are matched one by one, spaces aside, skipping only what the reader removed
-    (footnote markers, a hyphen that ended a line): exact, not fuzzy.
+    (footnote markers, a hyphen that ended a line): exact, not fuzzy (`_match`).
     """
     import pypdfium2
 
@@ -737,14 +737,44 @@ def quote_boxes(path: Path, page_number: int, text: str) -> tuple[float, float, 
     return width, height, [(x0 - left, top - y1, x1 - left, top - y0) for x0, y0, x1, y1 in boxes.values()]
 
 
+HYPHENS = "-‐‑\u00ad"
+
+
 def _match(stream: list[tuple[str, Glyph, int, bool]], wanted: list[str]) -> list[tuple[str, Glyph, int, bool]]:
-    """The characters spelling `wanted`, at the first place they do; empty when nowhere."""
+    """The characters spelling `wanted`: in one run where the page's reading order agrees with
+    the document's, else run by run, each the longest the page holds (a margin note the
+    document reads into a line); empty when some part of it is nowhere on the page."""
+    whole = _run(stream, wanted)
+    if whole or not wanted:
+        return whole
+    matched: list[tuple[str, Glyph, int, bool]] = []
+    rest = wanted
+    while rest:
+        # The longest prefix of what is left that the page holds (binary search on its length).
+        low, high, best = 1, len(rest), []
+        while low <= high:
+            middle = (low + high) // 2
+            found = _run(stream, rest[:middle])
+            if found:
+                low, best = middle + 1, found
+            else:
+                high = middle - 1
+        if len(best) < min(4, len(rest)):
+            return []
+        matched += best
+        rest = rest[len(best):]
+    return matched
+
+
+def _run(stream: list[tuple[str, Glyph, int, bool]], wanted: list[str]) -> list[tuple[str, Glyph, int, bool]]:
+    """The characters spelling `wanted` in one run, at the first place they do; empty when nowhere."""
     for start, entry in enumerate(stream):
         if not wanted or entry[0] != wanted[0]:
             continue
         matched, at = [], start
         for ch in wanted:
-            while at < len(stream) and stream[at][0] != ch and stream[at][3]:
+            # What the reader removed: footnote markers, and hyphens that ended a line.
+            while at < len(stream) and stream[at][0] != ch and (stream[at][3] or stream[at][0] in HYPHENS):
                 at += 1
             if at == len(stream) or stream[at][0] != ch:
                 break
