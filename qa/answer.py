@@ -15,10 +15,11 @@ from qa.evidence import SentenceScore, asked_count
 from qa.glosses import Gloss, glosses
 from qa.lexical import LexicalIndex
 from qa.outline import Listing, listing_for
+from qa.query import Query
 from qa.questions import truncation_note
 from qa.readers.text import is_table_row, language_of
 from qa.references import reference
-from qa.retrieval import Hit, Query, Retriever
+from qa.retrieval import Hit, Retriever
 from qa.support import Support, assess, unmatched_terms
 from qa.terms import tokenize
 

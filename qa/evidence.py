@@ -37,18 +37,15 @@ import re
 from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.chunking import Chunk, Sentence
 from qa.definitions import asked_term, defined_term, defines, term_words
 from qa.lexical import LexicalIndex
+from qa.query import Query
 from qa.readers.text import is_table_row
 from qa.terms import COUNT_WORDS, tokenize
-
-if TYPE_CHECKING:
-    from qa.retrieval import Query
 
 OVERLAP_WEIGHT = 0.1  # in relevance
 FOCUS_WEIGHT = 0.35  # in the score that chooses a passage's sentence

@@ -90,7 +90,21 @@ def answer_html(answer: Answer) -> str:
         body = f'<p>{("" if lang == "zh" else " ").join(parts)}</p>'
     sources = _citation_cards(answer.citations, answer.hits, lang)
     return (f'<div class="qa-answer" lang="{lang}"><h3>{labels["answer"]}</h3>{notes}{body}</div>'
-            f'<div class="qa-sources"><h3>{labels["sources"]}</h3>{sources}</div>')
+            f'<div class="qa-sources"><h3>{labels["sources"]}</h3>{pages_explained(answer.citations, lang)}'
+            f'{sources}</div>')
+
+
+def pages_explained(citations: list[Citation], lang: str) -> str:
+    """Once, when a card shows two page numbers: which is which."""
+    if not any(c.page_label and c.page_label != str(c.page) for c in citations):
+        return ""
+    if lang == "zh":
+        text = "“第 N 页”是文件中的页（PDF 阅读器显示的页码），“刊印页码”是原刊印在页上的页码，引用用后者。"
+    else:
+        text = ("“p. N” is the file's page (what a PDF viewer shows); “printed p.” is the number printed "
+                "on the page, which the reference cites.")
+    return f'<p class="qa-meta qa-pages-note">{text}</p>'
+
 
 
 def _citation_cards(citations: list[Citation], hits: list[Hit], lang: str) -> str:

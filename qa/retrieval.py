@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -54,6 +54,7 @@ from qa.evidence import (
 )
 from qa.index import Index, passage_text
 from qa.probes import PROBE_QUESTIONS
+from qa.query import Query
 from qa.questions import clean_question
 from qa.readers.text import language_of
 from qa.terms import tokenize
@@ -70,26 +71,6 @@ CITATION_DISCOUNT = 2.0  # how far a reference footnote falls when the question 
 SUBSECTION_QUORUM = 3  # subsections among the top passages that bring in their section's opening
 MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
 PARAGRAPH_SPAN = 2  # a split paragraph of up to this many chunk lengths is returned whole, not in pieces
-
-
-@dataclass(frozen=True)
-class Query:
-    """A question prepared for search: its vector, its own search terms and their translations."""
-
-    text: str
-    lang: str
-    vector: np.ndarray
-    terms: dict[str, float]  # the question's own terms → count
-    bridged: dict[str, float]  # terms in the other language → weight
-    coverage: float  # IDF-weighted share of the question's terms that occur in the corpus
-    language_share: float  # share of the corpus's chunks in the question's language
-    answer_vector: np.ndarray  # by the answer encoder (`qa.embedding.AnswerEncoder`)
-    bridge_weight: float = 0.0  # how much bridged terms count: what the own terms leave, times the text they reach
-    kind: str | None = None  # what it asks for (`qa.evidence.answer_kind`)
-    asked: dict[str, float] = field(default_factory=dict)  # for "what is X?": X's terms, own and bridged → weight
-    translated: bool = False  # its vector holds its dictionary translation's (see `Retriever._translation`)
-    truncated_from: int | None = None  # the question's length when it was cut to the limit
-    items: frozenset[str] = frozenset()  # for a list question, the terms naming its items, own and bridged
 
 
 @dataclass(frozen=True)

@@ -33,3 +33,15 @@ def test_a_table_found_by_search_is_shown_as_a_table(seed_index, embedder):
     table = next(hit for hit in hits if hit.chunk.kind == "table")
     page = hits_html("城乡就业人数", [table])
     assert "<table" in page and "<td>74652</td>" in page and "<caption>" in page
+
+
+def test_an_answer_card_explains_its_two_page_numbers_once_and_glosses_a_chinese_quote(seed_index, embedder):
+    from qa.answer import ask
+    from qa.render import answer_html
+
+    retriever = Retriever(seed_index, embedder)
+    page = answer_html(ask(retriever, "What is the digital potential difference between urban and rural areas?"))
+    assert "(printed p. 171" in page and page.count("is the file's page") == 1
+    assert "Word glosses (not a translation):" in page and "Digital Potential Difference" in page
+    chinese = answer_html(ask(retriever, "什么是数字势差？"))
+    assert chinese.count("刊印页码”是") == 1 and "词语释义" not in chinese
