@@ -17,6 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from qa.config import Config
+from qa.encoder import BertQueryEncoder
 from qa.model import DEFAULT_MODEL_NAME, E5_PROMPTS, ensure_default_model
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
@@ -30,7 +31,12 @@ class ModelError(RuntimeError):
 
 
 class Embedder:
-    """A loaded embedding model with its identity (name, weights fingerprint, dimension)."""
+    """A loaded embedding model with its identity (name, weights fingerprint, dimension).
+
+    Questions are embedded by `qa.encoder.BertQueryEncoder` when the model is one it runs (the
+    default e5 is): a question then never loads sentence-transformers or torch, which is most
+    of a cold `python -m qa ask`. Passages, and questions for any other model, are embedded by
+    sentence-transformers, loaded on first use (`model`)."""
 
     def __init__(self, model: str = DEFAULT_MODEL_NAME, cache_dir: Path | None = None, batch_size: int = 32,
                  precision: str = "auto"):
@@ -38,16 +44,34 @@ class Embedder:
             raise ModelError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         self.name = model
         self.batch_size = batch_size
+        self._precision = precision
+        self.folder = _resolve(model, cache_dir)
+        self._model = None
+        self._model_lock = threading.Lock()
+        self.query_encoder = BertQueryEncoder.from_folder(self.folder) if self.folder else None
+        if self.query_encoder is None:
+            self._model = _load(model, self.folder)
+        self.dimension = self.query_encoder.dimension if self.query_encoder else self._model.get_embedding_dimension()
+        self.prompts = _prompts(model, self._model, self.folder)
+        self._fingerprint: str | None = None
+        self._queries = QueryBatcher(self._encode_queries)
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded the first time it is needed."""
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    self._model = _load(self.name, self.folder)
+        return self._model
+
+    @property
+    def precision(self) -> str:
         # bfloat16 embeds 2.5× faster where the CPU has it natively, with vectors equal to float32's
         # to a cosine of 0.99999, so an index built either way serves queries embedded either way.
-        self.precision = ("bfloat16" if native_bfloat16() else "float32") if precision == "auto" else precision
-        self.folder = _resolve(model, cache_dir)
-        self.model = _load(model, self.folder)
-        self.dimension = self.model.get_embedding_dimension()
-        self.prompts = _prompts(model, self.model)
-        self._fingerprint: str | None = None
-        self._model_lock = threading.Lock()
-        self._queries = QueryBatcher(self._encode_queries)
+        if self._precision == "auto":
+            self._precision = "bfloat16" if native_bfloat16() else "float32"
+        return self._precision
 
     @classmethod
     def from_config(cls, config: Config) -> Embedder:
@@ -81,14 +105,17 @@ class Embedder:
         return np.vstack(vectors) if vectors else np.zeros((0, self.dimension), dtype=np.float32)
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        if self.query_encoder is not None:
+            return self.query_encoder.encode([self.prompts["query"] + text for text in texts])
         return self._encode(texts, self.prompts["query"], "float32")
 
     def _encode(self, texts: list[str], prompt: str, precision: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self.model
         # One call at a time: a fast tokenizer shared by two threads fails ("Already borrowed").
         with self._model_lock, self._autocast(precision):
-            vectors = self.model.encode(
+            vectors = model.encode(
                 list(texts),
                 prompt=prompt,
                 batch_size=self.batch_size,
@@ -242,9 +269,15 @@ def _load(model: str, folder: Path | None):
         ) from exc
 
 
-def _prompts(name: str, model) -> dict[str, str]:
-    """Query/passage prefixes: the model's own prompts, else e5's convention for e5 models."""
+def _prompts(name: str, model, folder: Path | None) -> dict[str, str]:
+    """Query/passage prefixes: the model's own prompts (from the loaded model, or its folder's
+    sentence-transformers config), else e5's convention for e5 models."""
     own = getattr(model, "prompts", {}) or {}
+    if not own and folder is not None:
+        try:
+            own = json.loads((folder / "config_sentence_transformers.json").read_text()).get("prompts") or {}
+        except (OSError, ValueError):
+            own = {}
     if "query" in own and "passage" in own:
         return {"query": own["query"], "passage": own["passage"]}
     if "e5" in name.lower():

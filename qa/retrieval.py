@@ -29,6 +29,9 @@ returned joined, once, at the rank of their best chunk.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -410,8 +413,24 @@ class Retriever:
 
 @lru_cache(maxsize=4)
 def probe_vectors(embedder: Embedder) -> dict[str, np.ndarray]:
-    """The probe questions' vectors, embedded once per model (every retriever over it reuses them)."""
-    return {lang: embedder.embed_queries(questions) for lang, questions in PROBE_QUESTIONS.items()}
+    """The probe questions' vectors, embedded once per model and kept in the cache folder (a
+    cold start would spend half a second on them; every retriever over the model reuses them)."""
+    key = json.dumps([embedder.fingerprint, embedder.prompts, PROBE_QUESTIONS], ensure_ascii=False, sort_keys=True)
+    path = Config.from_env().cache_dir / f"probes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+    try:
+        with np.load(path) as stored:
+            return {lang: stored[lang] for lang in PROBE_QUESTIONS}
+    except (OSError, ValueError, KeyError):
+        pass
+    vectors = {lang: embedder.embed_queries(questions) for lang, questions in PROBE_QUESTIONS.items()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.stem}-{os.getpid()}.npz")
+        np.savez(staging, **vectors)
+        os.replace(staging, path)
+    except OSError:
+        pass  # a read-only cache folder: embedded again next time
+    return vectors
 
 
 def search_payload(question: str, hits: list[Hit]) -> dict:

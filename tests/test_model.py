@@ -31,3 +31,38 @@ def test_rebuild_happens_once_and_leaves_no_staging(rebuilt):
     assert ensure_default_model(rebuilt.parent) == rebuilt
     assert (rebuilt / "model.safetensors").stat().st_mtime_ns == stamp
     assert [p.name for p in rebuilt.parent.iterdir()] == [rebuilt.name]
+
+
+def test_questions_are_embedded_in_numpy_as_sentence_transformers_embeds_them(rebuilt):
+    """The query path runs e5 in numpy (`qa.encoder`): the same vectors, without torch."""
+    from qa.encoder import BertQueryEncoder
+
+    encoder = BertQueryEncoder.from_folder(rebuilt)
+    texts = ["query: 什么是数字势差？", "query: What share of China's GDP did the digital economy account for?",
+             "query: 2020年底全国县域农业农村信息化发展总体水平是多少？", "query: " + "城乡数字鸿沟有哪些表现？" * 60]
+    ours = encoder.encode(texts)
+    theirs = SentenceTransformer(str(rebuilt), device="cpu").encode(texts, normalize_embeddings=True)
+    assert ours.shape == theirs.shape and (ours * theirs).sum(axis=1).min() >= 0.99999
+
+
+def test_a_cold_question_from_the_command_line_never_imports_torch(cli_ready_index):
+    import subprocess
+    import sys
+
+    check = ("import sys; from qa.cli import main; code = main(['ask', '什么是数字势差？', '--index', sys.argv[1]]); "
+             "print('torch loaded' if 'torch' in sys.modules else 'no torch'); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", check, str(cli_ready_index)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "数字势差是" in result.stdout and result.stdout.strip().endswith("no torch")
+
+
+@pytest.fixture(scope="module")
+def cli_ready_index(tmp_path_factory):
+    from qa.embedding import Embedder
+    from qa.index import build_index
+    from tests.conftest import SEEDS
+
+    folder = tmp_path_factory.mktemp("index") / "seed"
+    build_index(SEEDS, folder, Embedder(), progress=False)
+    return folder
