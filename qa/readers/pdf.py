@@ -719,15 +719,15 @@ def quote_boxes(path: Path, page_number: int, text: str) -> tuple[float, float, 
         left, bottom, right, top = pdf[page_number - 1].get_bbox()
     finally:
         pdf.close()
-    # One entry a character: (character, its glyph, its line, whether the reader may have removed it).
+    # One entry a character: (character, its glyph, its line, whether it is a raised marker the reader took out).
     stream: list[tuple[str, Glyph, int, bool]] = []
     cuts = page_gutters(layout.rows, layout.width, [])
     for line, (segments, _, _) in enumerate(ordered_lines(layout.rows, layout.width, cuts)):
         for segment in segments:
             size = segment.size
-            for position, glyph in enumerate(segment.glyphs):
-                removable = glyph.size < SUPERSCRIPT * size or glyph.ch == "-" and position == len(segment.glyphs) - 1
-                stream += [(ch, glyph, line, removable) for ch in unicodedata.normalize("NFKC", glyph.ch)]
+            for glyph in segment.glyphs:
+                marker = glyph.size < SUPERSCRIPT * size
+                stream += [(ch, glyph, line, marker) for ch in unicodedata.normalize("NFKC", glyph.ch)]
     wanted = [ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace()]
     boxes: dict[int, list[float]] = {}
     for _, glyph, line, _ in _match(stream, wanted):
