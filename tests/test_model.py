@@ -58,11 +58,11 @@ def test_a_cold_question_from_the_command_line_never_imports_torch(cli_ready_ind
 
 
 @pytest.fixture(scope="module")
-def cli_ready_index(tmp_path_factory):
-    from qa.embedding import Embedder
+def cli_ready_index(tmp_path_factory, embedder):
+    """An index built with the model the CLI loads (`QA_CACHE_DIR` and all)."""
     from qa.index import build_index
     from tests.conftest import SEEDS
 
     folder = tmp_path_factory.mktemp("index") / "seed"
-    build_index(SEEDS, folder, Embedder(), progress=False)
+    build_index(SEEDS, folder, embedder, progress=False)
     return folder
