@@ -15,15 +15,15 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
-import gradio as gr  # noqa: E402
-
-from qa.cli import format_report  # noqa: E402
-from qa.config import Config  # noqa: E402
-from qa.export import bibtex, ris  # noqa: E402
-from qa.index import TRASH, BuildReport, Index, IndexLoadError  # noqa: E402
-from qa.library import NameTaken  # noqa: E402
-from qa.readers import SUPPORTED_SUFFIXES  # noqa: E402
-from qa.render import (  # noqa: E402
+# gradio is imported where it is used: the answering processes re-import this module (they are
+# spawned) and need none of it, and importing it takes seconds.
+from qa.cli import format_report
+from qa.config import Config
+from qa.export import bibtex, ris
+from qa.index import TRASH, BuildReport, Index, IndexLoadError
+from qa.library import NameTaken
+from qa.readers import SUPPORTED_SUFFIXES
+from qa.render import (
     CSS,
     answer_html,
     hits_html,
@@ -33,8 +33,8 @@ from qa.render import (  # noqa: E402
     references_text,
     refusal_html,
 )
-from qa.retrieval import search_payload  # noqa: E402
-from qa.service import QAService  # noqa: E402
+from qa.retrieval import search_payload
+from qa.service import QAService
 
 EXAMPLES = [
     "城乡数字鸿沟有哪些表现？",
@@ -45,8 +45,8 @@ EXAMPLES = [
 ]
 WITHIN = "只在这些文献中（空：全部）/ Only in these documents (empty: all)"
 # System fonts only: the default theme would fetch its fonts from Google.
-THEME = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
-                          font_mono=["ui-monospace", "monospace"])
+THEME_FONTS = {"font": ["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
+               "font_mono": ["ui-monospace", "monospace"]}
 
 
 # What a request can be refused for; anything else is a bug, and still no traceback reaches the page.
@@ -62,6 +62,8 @@ def user_errors(handler):
         try:
             return handler(*args, **kwargs)
         except REFUSALS as exc:
+            import gradio as gr
+
             raise gr.Error(str(exc)) from exc
 
     return guarded
@@ -86,10 +88,15 @@ def shown_in_page(*blank):
 
 
 def no_pages():
+    import gradio as gr
+
     return gr.update(choices=[], value=None, visible=False)
 
 
-def build_ui(service: QAService) -> gr.Blocks:
+def build_ui(service: QAService):
+    """The Blocks app (a `gradio.Blocks`) over `service`."""
+    import gradio as gr
+
     @shown_in_page("", "", "", [], no_pages(), "")
     def ask_view(question: str, doc_ids: list[str] | None = None):
         answer = service.ask(question, doc_ids=doc_ids)
@@ -276,13 +283,16 @@ def main(argv: list[str] | None = None) -> None:
     if config.processes < 1:
         parser.error("--processes takes a whole number from 1")
     service = QAService(config, processes=config.processes)
+    import gradio as gr  # while the answering processes start
+
     print(f"indexing {config.seeds} into {config.index}", file=sys.stderr)
     report = service.refresh(progress=True)
     print(format_report(report, config.index), file=sys.stderr)
     if service.answering:
         service.answering.wait_ready()
     ui = build_ui(service).queue(default_concurrency_limit=config.workers)
-    ui.launch(server_name=args.host, server_port=args.port, share=False, theme=THEME, css=CSS, show_error=True,
+    ui.launch(server_name=args.host, server_port=args.port, share=False, theme=gr.themes.Default(**THEME_FONTS),
+              css=CSS, show_error=True,
               auth=tuple(config.auth.split(":", 1)) if config.auth else None,
               max_file_size=int(max(config.max_text_mb, config.max_file_mb) * 1_000_000), state_session_capacity=config.sessions)
 

@@ -39,7 +39,7 @@ class Embedder:
     sentence-transformers, loaded on first use (`model`)."""
 
     def __init__(self, model: str = DEFAULT_MODEL_NAME, cache_dir: Path | None = None, batch_size: int = 32,
-                 precision: str = "auto"):
+                 precision: str = "auto", torch_threads: int | None = None):
         if precision not in PRECISIONS:
             raise ModelError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         self.name = model
@@ -48,9 +48,10 @@ class Embedder:
         self.folder = _resolve(model, cache_dir)
         self._model = None
         self._model_lock = threading.Lock()
+        self.torch_threads = torch_threads  # torch's threads once it loads (a process sharing the cores)
         self.query_encoder = BertQueryEncoder.from_folder(self.folder) if self.folder else None
         if self.query_encoder is None:
-            self._model = _load(model, self.folder)
+            self._model = _load(model, self.folder, self.torch_threads)
         self.dimension = self.query_encoder.dimension if self.query_encoder else self._model.get_embedding_dimension()
         self.prompts = _prompts(model, self._model, self.folder)
         self._fingerprint: str | None = None
@@ -62,7 +63,7 @@ class Embedder:
         if self._model is None:
             with self._model_lock:
                 if self._model is None:
-                    self._model = _load(self.name, self.folder)
+                    self._model = _load(self.name, self.folder, self.torch_threads)
         return self._model
 
     @property
@@ -74,8 +75,8 @@ class Embedder:
         return self._precision
 
     @classmethod
-    def from_config(cls, config: Config) -> Embedder:
-        return cls(config.model, config.cache_dir, config.batch_size, config.precision)
+    def from_config(cls, config: Config, torch_threads: int | None = None) -> Embedder:
+        return cls(config.model, config.cache_dir, config.batch_size, config.precision, torch_threads)
 
     @property
     def fingerprint(self) -> str:
@@ -254,10 +255,15 @@ def _resolve(model: str, cache_dir: Path | None) -> Path | None:
     return None
 
 
-def _load(model: str, folder: Path | None):
+def _load(model: str, folder: Path | None, threads: int | None = None):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
     try:
         return SentenceTransformer(str(folder) if folder else model, device="cpu", local_files_only=True)

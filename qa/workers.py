@@ -73,9 +73,10 @@ class AnswerProcesses:
 class _Worker:
     """What one worker process holds: the model, and a retriever over the index as it was last loaded."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, threads: int):
         self.config = config
-        self.embedder = Embedder.from_config(config)
+        # The cores are shared out among the processes, torch's threads included should it load.
+        self.embedder = Embedder.from_config(config, torch_threads=threads)
         self.reranker = load_reranker(config.reranker)
         self.retriever: Retriever | None = None
         self.stamp: tuple | None = None
@@ -100,12 +101,9 @@ _worker: _Worker | None = None
 
 
 def _start_worker(config: Config, threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     global _worker
-    _worker = _Worker(config)
+    _worker = _Worker(config, threads)
 
 
 def _exit_with_parent(parent: int) -> None:
