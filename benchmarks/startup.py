@@ -1,0 +1,98 @@
+"""Cold start against what a user's own script pays: each in a fresh process, alternated.
+
+    python -m benchmarks.startup [--runs 3] [--json]
+
+Builds the seed index in a temporary folder (not timed), then, `--runs` times in turn:
+sentence-transformers loading the same model and embedding one query (the yardstick),
+`python app.py` until its page answers, and `python -m qa ask` on the built index. Prints the
+medians and each one's ratio to the yardstick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from qa.config import Config
+from qa.embedding import Embedder
+from qa.index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "什么是数字势差？"
+
+
+def yardstick(folder: Path) -> float:
+    script = ("from sentence_transformers import SentenceTransformer; "
+              f"SentenceTransformer({str(folder)!r}, device='cpu').encode(['query: {QUESTION}'])")
+    return _timed([sys.executable, "-c", script])
+
+
+def ask(index: Path) -> float:
+    return _timed([sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index)])
+
+
+def serve(index: Path) -> float:
+    """Seconds until `python app.py` answers its page."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    began = time.perf_counter()
+    app = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index),
+                            "--seeds", str(ROOT / "seeds")], cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                return time.perf_counter() - began
+            except OSError:
+                if app.poll() is not None:
+                    raise RuntimeError("the app exited before serving") from None
+                time.sleep(0.1)
+    finally:
+        app.terminate()
+        app.wait(timeout=60)
+
+
+def _timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    embedder = Embedder.from_config(Config.from_env())
+    with tempfile.TemporaryDirectory() as folder:
+        index = Path(folder) / "index"
+        build_index(ROOT / "seeds", index, embedder, progress=False)
+        runs: dict[str, list[float]] = {"sentence-transformers load + one query": [], "python app.py serving": [],
+                                        "python -m qa ask": []}
+        for _ in range(args.runs):
+            runs["sentence-transformers load + one query"].append(yardstick(embedder.folder))
+            runs["python app.py serving"].append(serve(index))
+            runs["python -m qa ask"].append(ask(index))
+    base = statistics.median(runs["sentence-transformers load + one query"])
+    rows = [{"what": what, "runs_s": [round(t, 2) for t in times], "median_s": round(statistics.median(times), 2),
+             "ratio": round(statistics.median(times) / base, 2)} for what, times in runs.items()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return
+    print("| | runs (s) | median | × the model load |\n|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['what']} | {', '.join(map(str, row['runs_s']))} | {row['median_s']} s | {row['ratio']} |")
+
+
+if __name__ == "__main__":
+    main()
