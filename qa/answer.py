@@ -187,8 +187,17 @@ def glossed(citations: list[Citation], lang: str, bridge: Bridge | None,
             documents: dict[str, Document]) -> list[Citation]:
     """The citations, those whose quote is in the other language than the question glossed."""
     bridge = bridge or Bridge.default()
-    return [dataclasses.replace(c, glosses=glosses(c.quote, quote_lang, bridge, text_in(documents[c.doc_id], lang)))
-            if (quote_lang := language_of(c.quote)) != lang else c for c in citations]
+    other_text: dict[str, str] = {}  # per document, read once an answer
+    out = []
+    for citation in citations:
+        quote_lang = language_of(citation.quote)
+        if quote_lang != lang:
+            if citation.doc_id not in other_text:
+                other_text[citation.doc_id] = text_in(documents[citation.doc_id], lang)
+            found = glosses(citation.quote, quote_lang, bridge, other_text[citation.doc_id])
+            citation = dataclasses.replace(citation, glosses=found)
+        out.append(citation)
+    return out
 
 
 def text_in(document: Document, lang: str) -> str:

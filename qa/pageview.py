@@ -40,19 +40,17 @@ def page_images(document: Document, path: Path, start: int, end: int, content: s
 
     first, last = document.page_of(start), document.page_of(max(start, end - 1))
     images = []
-    for page in document.pages:
-        if not first <= page.number <= last:
-            continue
-        part = document.text[max(start, page.start) : min(end, page.end)]
-        width, height, boxes = quote_boxes(path, page.number, part)
-        pdf = pypdfium2.PdfDocument(str(path))
-        try:
-            bitmap = pdf[page.number - 1].render(scale=SCALE)
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        for page in document.pages:
+            if not first <= page.number <= last:
+                continue
+            part = document.text[max(start, page.start) : min(end, page.end)]
+            width, height, boxes = quote_boxes(pdf, page.number, part)
             buffer = io.BytesIO()
-            bitmap.to_pil().save(buffer, format="PNG", optimize=True)
-        finally:
-            pdf.close()
-        images.append(PageImage(page.number, document.printed_label(page.number), len(document.pages),
-                                buffer.getvalue(), width, height, tuple(boxes)))
+            pdf[page.number - 1].render(scale=SCALE).to_pil().save(buffer, format="PNG", optimize=True)
+            images.append(PageImage(page.number, document.printed_label(page.number), len(document.pages),
+                                    buffer.getvalue(), width, height, tuple(boxes)))
+    finally:
+        pdf.close()
     return images
-

@@ -353,6 +353,8 @@ def test_where_an_article_appeared_is_read_from_its_article_number_and_running_h
 
 
 def test_a_quote_is_boxed_on_its_own_characters_across_a_hyphenated_line_break(tmp_path, seed_document):
+    import pypdfium2
+
     from qa.readers.pdf import quote_boxes
 
     path = text_pdf([["The keeper of the Ardmore light wrote a care-", "ful report of every storm he saw.",
@@ -360,14 +362,18 @@ def test_a_quote_is_boxed_on_its_own_characters_across_a_hyphenated_line_break(t
     document = read_document(path, tmp_path)
     sentence = "The keeper of the Ardmore light wrote a careful report of every storm he saw."
     assert sentence in document.text  # the reader undid the hyphen
-    width, height, boxes = quote_boxes(path, 1, sentence)
+    keeper = pypdfium2.PdfDocument(str(path))
+    width, height, boxes = quote_boxes(keeper, 1, sentence)
     assert len(boxes) == 2 and all(0 < left < right < width and 0 < top < bottom < height
                                    for left, top, right, bottom in boxes)
     assert boxes[0][1] < boxes[1][1] and boxes[1][3] < height - 72  # two lines, top down, the third not boxed
-    assert quote_boxes(path, 1, "A sentence printed nowhere on the page.")[2] == []
+    assert quote_boxes(keeper, 1, "A sentence printed nowhere on the page.")[2] == []
+    keeper.close()
     # The typeset seed in two columns: every sentence of a page is found on it.
     pdf = seed_pdf(seed_document, tmp_path / "seed.pdf", columns=2)
     document = read_document(pdf, tmp_path)
+    seed = pypdfium2.PdfDocument(str(pdf))
     for page in document.pages[:3]:
         for sentence in re.findall(r"[^。]{8,}。", document.text[page.start:page.end])[:5]:
-            assert quote_boxes(pdf, page.number, sentence)[2], (page.number, sentence)
+            assert quote_boxes(seed, page.number, sentence)[2], (page.number, sentence)
+    seed.close()

@@ -702,23 +702,18 @@ def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
 # ---------------------------------------------------------------- quotes on the page
 
 
-def quote_boxes(path: Path, page_number: int, text: str) -> tuple[float, float, list[tuple[float, float, float, float]]]:
-    """Where `text` (a quote's part on this page, as the document has it) was printed: the page's
-    width and height and one box per line of the characters it was read from, (left, top, right,
-    bottom) in points from the page's top left. No boxes when the page does not hold the text.
+def quote_boxes(pdf, page_number: int, text: str) -> tuple[float, float, list[tuple[float, float, float, float]]]:
+    """Where `text` (a quote's part on this page, as the document has it) was printed on page
+    `page_number` of `pdf` (an open `pypdfium2.PdfDocument`): the page's width and height and one
+    box per line of the characters it was read from, (left, top, right, bottom) in points from
+    the page's top left. No boxes when the page does not hold the text.
 
     The page is read again as `read` reads it (OCR included), in reading order; the quote's
     characters are matched one by one, spaces aside, skipping only what the reader removed
     (footnote markers, a hyphen that ended a line): exact, not fuzzy (`_match`).
     """
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(str(path))
-    try:
-        layout = read_page(pdf, page_number - 1)
-        left, bottom, right, top = pdf[page_number - 1].get_bbox()
-    finally:
-        pdf.close()
+    layout = read_page(pdf, page_number - 1)
+    left, bottom, right, top = pdf[page_number - 1].get_bbox()
     # One entry a character: (character, its glyph, its line, whether it is a raised marker the reader took out).
     stream: list[tuple[str, Glyph, int, bool]] = []
     cuts = page_gutters(layout.rows, layout.width, [])
