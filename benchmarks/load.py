@@ -65,7 +65,7 @@ def descendants(pid: int) -> list[int]:
 
 def ask(connection: http.client.HTTPConnection, question: str) -> dict:
     """One `/ask` call: POST the question, then read the event stream to its end."""
-    body = json.dumps({"data": [question, 5]})
+    body = json.dumps({"data": [question, 5, None]})  # question, top_k, doc_ids (all documents)
     connection.request("POST", "/gradio_api/call/ask", body, {"Content-Type": "application/json"})
     response = connection.getresponse()
     event_id = json.loads(response.read())["event_id"]

@@ -101,6 +101,11 @@ _worker: _Worker | None = None
 
 
 def _start_worker(config: Config, threads: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    # numpy's BLAS (the question encoder's matrix products) to the process's share of the cores:
+    # two processes each spinning two BLAS threads on two cores answered at half the rate.
+    threadpool_limits(threads)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     global _worker
     _worker = _Worker(config, threads)
