@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from qa.document import Block, Document
-from qa.readers.text import is_cjk, language_of
+from qa.readers.text import CJK_CHAR, language_of
 
 CHUNKER_VERSION = "4"
 # Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about
@@ -135,8 +135,8 @@ def chunk_document(document: Document, target_chars: int = 400) -> list[Chunk]:
 
 def text_size(text: str) -> float:
     """Length in Chinese-character equivalents: CJK characters count 1, other non-space characters less."""
-    cjk = sum(1 for ch in text if is_cjk(ch))
-    other = sum(1 for ch in text if not ch.isspace()) - cjk
+    cjk = len(CJK_CHAR.findall(text))
+    other = len(text) - sum(map(str.isspace, text)) - cjk
     return cjk + LATIN_CHAR_WEIGHT * other
 
 

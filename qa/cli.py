@@ -207,8 +207,7 @@ def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
         index, report = Library(config.seeds, config.index, embedder, config.chunk_chars,
                                 config.max_text_mb, config.max_file_mb).refresh(progress=True)
         print(format_report(report, config.index), file=sys.stderr)
-    return Retriever(index, embedder, config.method, reranker=load_reranker(config.reranker),
-                     question_limit=config.max_question_chars)
+    return Retriever.from_config(index, embedder, config, reranker=load_reranker(config.reranker))
 
 
 def emit(payload: dict, args, text: str) -> None:

@@ -28,6 +28,9 @@ class Config:
     max_text_mb: int = 20  # a text file (.txt, .md, .html) over this is refused before it is read
     max_file_mb: int = 200  # a PDF or Word file over this is refused before it is read
     max_question_chars: int = 2000  # a longer question is cut here, with a note in the answer
+    # Up to this many chunks every chunk is scored for every question; above, candidates only
+    # (qa/retrieval.py). 20,000 chunks, about 400 papers, score whole in under 40 ms.
+    exact_limit: int = 20000
     workers: int = 8  # questions the app answers at once (8 beat 4 in benchmarks/load.py: more to batch)
     # Processes the app answers in, each with its own model (~1.2 GB): one Python process answers
     # on about one core (see qa/workers.py). 1 answers in the app's own process.
@@ -51,6 +54,7 @@ class Config:
         "max_text_mb": "QA_MAX_TEXT_MB",
         "max_file_mb": "QA_MAX_FILE_MB",
         "max_question_chars": "QA_MAX_QUESTION_CHARS",
+        "exact_limit": "QA_EXACT_LIMIT",
         "workers": "QA_WORKERS",
         "processes": "QA_PROCESSES",
         "sessions": "QA_SESSIONS",

@@ -1,13 +1,16 @@
-"""The searchable index: chunk records, their FAISS vectors, sentence vectors and a manifest.
+"""The searchable index: chunk and document records, their vectors, BM25 postings, ranking facts, a manifest.
 
 Layout of `index/<name>/`: `manifest.json` (model identity, chunker version, a hash per
-source file, and the SHA-256 of every other file with the row counts, checked on loading),
-`documents.json`, `chunks.jsonl`, `chunks.faiss` (inner product on normalized vectors:
-exact cosine search), `sentences.npy` (one vector per sentence of
-every chunk, in chunk order), `answers.npy` (the same sentences by the answer encoder, see
-`qa.embedding.AnswerEncoder`) and `lexical/` (BM25 over the chunks' search terms, rebuilt
-whole on every update since it costs a second where embedding costs minutes). Builds are
-written beside the target and swapped in, one at a time (`qa.locking`).
+source file, the FAISS index's kind, and a checksum of every other file with the row counts,
+checked on loading), `documents.jsonl` and `chunks.jsonl` (one record a line, with
+`*.offsets.npy` locating each line: read one at a time, `qa.records`), `chunks.npy` and
+`chunks.faiss` (the chunk vectors, and FAISS over them: exact inner product on unit vectors,
+HNSW above HNSW_ABOVE chunks), `sentences.npy` (one vector per sentence of every chunk, in chunk
+order) and `answers.npy` (the same sentences by the answer encoder, see
+`qa.embedding.AnswerEncoder`), both float16 and memory-mapped, `table.npz`/`table.json` (what
+ranking needs to know about every chunk, `qa.chunk_table`) and `lexical/` (BM25 over the
+chunks' search terms, rebuilt whole on every update since it costs a second where embedding
+costs minutes). Builds are written beside the target and swapped in, one at a time (`qa.locking`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +31,13 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
+from qa.chunk_table import ChunkTable
 from qa.chunking import CHUNKER_VERSION, Chunk, Sentence, chunk_document
 from qa.document import Document, document_from_dict, document_to_dict
 from qa.embedding import AnswerEncoder
 from qa.lexical import LexicalIndex
 from qa.locking import index_lock
+from qa.probes import probe_vectors
 from qa.readers import (
     READER_VERSION,
     SUPPORTED_SUFFIXES,
@@ -41,8 +47,15 @@ from qa.readers import (
     read_document,
     sidecar_of,
 )
+from qa.records import RecordMap, Records, write_records
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
+VECTOR_DTYPE = np.float16  # sentence and answer vectors on disk: half the size, cosines within 0.001
+HNSW_ABOVE = 50_000  # chunks; below, exact search costs a few milliseconds
+# efSearch 512 finds 0.96 of the exact top 10 at a million chunks (128: 0.86), in 2 ms (benchmarks/scale.py).
+HNSW = {"M": 32, "efConstruction": 80, "efSearch": 512}
+FULLY_HASHED = 64 << 20  # bytes: larger index files are checked by size and sampled blocks (`_digest`)
+SAMPLED, SAMPLE_BYTES = 64, 1 << 16
 # Front-matter lines say what they are, so "who are the authors?" finds the line of names.
 ROLE_LABELS = {"title": {"zh": "题名", "en": "Title"}, "authors": {"zh": "作者", "en": "Authors"},
                "affiliation": {"zh": "作者单位", "en": "Affiliation"}}
@@ -107,20 +120,22 @@ def _with_role(text: str, kind: str, lang: str) -> str:
 
 
 class Index:
-    def __init__(self, manifest: dict, documents: dict[str, Document], chunks: list[Chunk],
+    """The chunks and documents of a library with their vectors, BM25 postings and ranking facts
+    (`qa.chunk_table`). Built in memory by `build_index`; loaded from disk by `load`, which maps
+    what is large (records, sentence vectors, postings) and reads a part only when a question needs it."""
+
+    def __init__(self, manifest: dict, documents: Mapping[str, Document], chunks: Sequence[Chunk],
                  chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, answer_vectors: np.ndarray,
-                 lexical: LexicalIndex | None = None):
+                 table: ChunkTable, lexical: LexicalIndex | None = None, dense=None):
         self.manifest = manifest
         self.documents = documents
         self.chunks = chunks
         self.chunk_vectors = chunk_vectors
         self.sentence_vectors = sentence_vectors
         self.answer_vectors = answer_vectors
-        counts = [len(chunk.sentences) for chunk in chunks]
-        self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
-        self.faiss = faiss.IndexFlatIP(chunk_vectors.shape[1])
-        if len(chunks):
-            self.faiss.add(chunk_vectors)
+        self.table = table
+        self.sentence_offsets = table.sentence_offsets
+        self.faiss = dense if dense is not None else dense_index(chunk_vectors)
         self.lexical = lexical or LexicalIndex.build([passage_text(chunk) for chunk in chunks])
 
     def __len__(self) -> int:
@@ -128,11 +143,7 @@ class Index:
 
     def similarities(self, query_vector: np.ndarray) -> np.ndarray:
         """Cosine of the query with every chunk, by chunk position (fusion needs them all, not a top k)."""
-        cosine = np.zeros(len(self.chunks), dtype=np.float32)
-        if self.chunks:
-            scores, ids = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), len(self.chunks))
-            cosine[ids[0]] = scores[0]
-        return cosine
+        return np.asarray(self.chunk_vectors, dtype=np.float32) @ query_vector.astype(np.float32)
 
     @property
     def chunk_chars(self) -> int:
@@ -171,17 +182,20 @@ class Index:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
         try:
-            (staging / "documents.json").write_text(
-                json.dumps([document_to_dict(d) for d in self.documents.values()], ensure_ascii=False)
-            )
-            with (staging / "chunks.jsonl").open("w", encoding="utf-8") as handle:
-                for chunk in self.chunks:
-                    handle.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
+            doc_ids = list(self.documents)
+            np.save(staging / "documents.offsets.npy", write_records(
+                staging / "documents.jsonl", (document_to_dict(self.documents[d]) for d in doc_ids)))
+            (staging / "documents.ids.json").write_text(json.dumps(doc_ids, ensure_ascii=False), encoding="utf-8")
+            np.save(staging / "chunks.offsets.npy",
+                    write_records(staging / "chunks.jsonl", (dataclasses.asdict(chunk) for chunk in self.chunks)))
+            np.save(staging / "chunks.npy", np.asarray(self.chunk_vectors, dtype=np.float32))
             faiss.write_index(self.faiss, str(staging / "chunks.faiss"))
-            np.save(staging / "sentences.npy", self.sentence_vectors)
-            np.save(staging / "answers.npy", self.answer_vectors)
+            np.save(staging / "sentences.npy", np.asarray(self.sentence_vectors, dtype=VECTOR_DTYPE))
+            np.save(staging / "answers.npy", np.asarray(self.answer_vectors, dtype=VECTOR_DTYPE))
+            self.table.save(staging)
             self.lexical.save(staging / "lexical")
-            manifest = {**self.manifest, "rows": self.rows(), "checksums": _checksums(staging)}
+            manifest = {**self.manifest, "rows": self.rows(), "dense": dense_parameters(self.faiss),
+                        "checksums": _checksums(staging)}
             # The manifest goes last: a folder without it is never taken for an index.
             (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
             _sync(staging)
@@ -211,31 +225,60 @@ class Index:
                                 "rebuild it with `python -m qa index`")
         _verify(folder, manifest.get("checksums") or {})
         try:
-            documents = [document_from_dict(d) for d in json.loads((folder / "documents.json").read_text())]
-            chunks = [_chunk_from_dict(json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8")]
-            store = faiss.read_index(str(folder / "chunks.faiss"))
-            vectors = store.reconstruct_n(0, store.ntotal) if store.ntotal else np.zeros((0, store.d), np.float32)
-            sentences = np.load(folder / "sentences.npy")
-            answers = np.load(folder / "answers.npy")
+            doc_ids = json.loads((folder / "documents.ids.json").read_text(encoding="utf-8"))
+            documents = RecordMap(doc_ids, Records(folder / "documents.jsonl",
+                                                   np.load(folder / "documents.offsets.npy"), document_from_dict))
+            chunks = Records(folder / "chunks.jsonl", np.load(folder / "chunks.offsets.npy"), _chunk_from_dict)
+            vectors = np.load(folder / "chunks.npy", mmap_mode="r")
+            dense = faiss.read_index(str(folder / "chunks.faiss"))
+            if manifest.get("dense", {}).get("kind") == "hnsw":
+                dense.hnsw.efSearch = manifest["dense"]["efSearch"]
+            sentences = np.load(folder / "sentences.npy", mmap_mode="r")
+            answers = np.load(folder / "answers.npy", mmap_mode="r")
+            table = ChunkTable.load(folder)
             lexical = LexicalIndex.load(folder / "lexical")
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexDamaged(folder, "the index", f"unreadable: {exc}") from exc
         rows = manifest.get("rows", {})
-        counted = {"chunks.jsonl": len(chunks), "chunks.faiss": len(vectors), "lexical": lexical.size}
+        counted = {"chunks.jsonl": len(chunks), "chunks.npy": len(vectors), "chunks.faiss": dense.ntotal,
+                   "lexical": lexical.size, "table.npz": len(table.documents)}
         for name, count in counted.items():
             if count != rows.get("chunks"):
                 raise IndexDamaged(folder, name, f"{count} rows where the manifest has {rows.get('chunks')} chunks")
-        sentence_count = sum(len(chunk.sentences) for chunk in chunks)
-        for name, count in (("chunks.jsonl", sentence_count), ("sentences.npy", len(sentences)),
-                            ("answers.npy", len(answers))):
+        for name, count in (("table.npz", int(table.sentence_offsets[-1])),
+                            ("sentences.npy", len(sentences)), ("answers.npy", len(answers))):
             if count != rows.get("sentences"):
                 raise IndexDamaged(folder, name,
                                    f"{count} sentences where the manifest has {rows.get('sentences')}")
-        return cls(manifest, {d.doc_id: d for d in documents}, chunks, vectors, sentences, answers, lexical)
+        return cls(manifest, documents, chunks, vectors, sentences, answers, table, lexical, dense)
+
+
+def dense_index(vectors: np.ndarray):
+    """The FAISS index over the chunk vectors: exact inner product (cosine: the vectors are unit
+    length) up to HNSW_ABOVE chunks; above, a graph (HNSW) searched in milliseconds at a million."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dimension = vectors.shape[1]
+    if len(vectors) <= HNSW_ABOVE:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW["efConstruction"]
+        index.hnsw.efSearch = HNSW["efSearch"]
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def dense_parameters(index) -> dict:
+    """What the manifest records of the FAISS index: its kind and, for HNSW, its parameters."""
+    if isinstance(index, faiss.IndexHNSWFlat):
+        return {"kind": "hnsw", "M": HNSW["M"], "efConstruction": index.hnsw.efConstruction,
+                "efSearch": index.hnsw.efSearch}
+    return {"kind": "flat"}
 
 
 def _checksums(folder: Path) -> dict[str, str]:
-    return {path.relative_to(folder).as_posix(): _sha256(path)
+    return {path.relative_to(folder).as_posix(): _digest(path)
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
@@ -247,6 +290,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _digest(path: Path) -> str:
+    """A file's SHA-256; for a file over FULLY_HASHED bytes, its size and the SHA-256 of SAMPLED
+    blocks spread over it, so that loading a million-chunk index does not read 10 GB first (a
+    truncated or overwritten file is still found; `python -m qa index` rewrites a damaged one)."""
+    size = path.stat().st_size
+    if size <= FULLY_HASHED:
+        return _sha256(path)
+    digest = hashlib.sha256(str(size).encode())
+    with path.open("rb") as handle:
+        for n in range(SAMPLED):
+            handle.seek(max(size - SAMPLE_BYTES, 0) * n // (SAMPLED - 1))
+            digest.update(handle.read(SAMPLE_BYTES))
+    return f"sampled:{digest.hexdigest()}"
+
+
 def _verify(folder: Path, checksums: dict[str, str]) -> None:
     if not checksums:
         raise IndexDamaged(folder, "manifest.json", "it lists no checksums")
@@ -254,7 +312,7 @@ def _verify(folder: Path, checksums: dict[str, str]) -> None:
         path = folder / name
         if not path.is_file():
             raise IndexDamaged(folder, name, "missing")
-        if _sha256(path) != expected:
+        if _digest(path) != expected:
             raise IndexDamaged(folder, name, "checksum mismatch")
 
 
@@ -360,8 +418,10 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
     previous, report.repaired = _reusable(folder, embedder.identity, chunk_chars)
     old_files = previous.manifest["files"] if previous else {}
     previous_positions: dict[str, list[int]] = {}  # doc_id → positions of its chunks in the old index
-    for position, chunk in enumerate(previous.chunks if previous else []):
-        previous_positions.setdefault(chunk.doc_id, []).append(position)
+    if previous:
+        starts = np.searchsorted(previous.table.documents, np.arange(len(previous.table.doc_ids) + 1))
+        previous_positions = {doc_id: list(range(starts[n], starts[n + 1]))
+                              for n, doc_id in enumerate(previous.table.doc_ids)}
     found, report.errors = scan_seeds(seeds)
     found = {source: path for source, path in found.items() if source not in changes.withdrawn}
     # Files before links, so that a link to a file of the library is the duplicate, not the file.
@@ -437,8 +497,10 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
         "errors": {**report.errors, **report.kept},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    index = Index(manifest, documents, chunks, chunk_vectors.astype(np.float32), sentence_vectors.astype(np.float32),
-                  answer_vectors)
+    chunk_vectors = chunk_vectors.astype(np.float32)
+    table = ChunkTable.build(documents, chunks, chunk_vectors, probe_vectors(embedder), chunk_chars)
+    index = Index(manifest, documents, chunks, chunk_vectors, sentence_vectors.astype(VECTOR_DTYPE),
+                  answer_vectors.astype(VECTOR_DTYPE), table)
     moved = _apply(seeds, changes, {*report.added, *report.updated})
     try:
         if (report.changed or previous is None or previous.manifest.get("errors") != manifest["errors"]
@@ -515,18 +577,22 @@ def _reusable(folder: Path, identity: dict, chunk_chars: int) -> tuple[Index | N
 
 
 def _embed(chunks: list[Chunk], embedder, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The chunks' vectors, their sentences' vectors, and the sentences' answer-encoder vectors."""
+    """The chunks' vectors, their sentences' vectors, and the sentences' answer-encoder vectors.
+    A sentence two chunks overlap on is embedded once."""
     dimension = embedder.dimension
     if not chunks:
         return (np.zeros((0, dimension), np.float32), np.zeros((0, dimension), np.float32),
                 np.zeros((0, AnswerEncoder.dimension), np.float32))
     if progress:
-        print(f"embedding {len(chunks)} chunks", file=sys.stderr)
+        print(f"embedding {len(chunks)} chunks of {len({chunk.doc_id for chunk in chunks})} documents", file=sys.stderr)
     chunk_vectors = embedder.embed_passages([passage_text(c) for c in chunks], progress=progress)
     sentences = [text for chunk in chunks for text in embedded_sentence_texts(chunk)]
+    distinct = list(dict.fromkeys(sentences))
+    row_of = {text: row for row, text in enumerate(distinct)}
+    rows = np.array([row_of[text] for text in sentences], dtype=np.int64)
     if progress:
-        print(f"embedding {len(sentences)} sentences", file=sys.stderr)
-    sentence_vectors = embedder.embed_passages(sentences, progress=progress)
+        print(f"embedding {len(distinct)} sentences", file=sys.stderr)
+    sentence_vectors = embedder.embed_passages(distinct, progress=progress)[rows]
     if progress:
-        print(f"reading {len(sentences)} sentences with the answer encoder", file=sys.stderr)
-    return chunk_vectors, sentence_vectors, AnswerEncoder.default().embed(sentences)
+        print(f"reading {len(distinct)} sentences with the answer encoder", file=sys.stderr)
+    return chunk_vectors, sentence_vectors, AnswerEncoder.for_indexing().embed(distinct)[rows]

@@ -24,10 +24,15 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        return cls.from_tokens([tokenize(text) for text in texts])
+
+    @classmethod
+    def from_tokens(cls, documents: list[list[str]]) -> LexicalIndex:
+        """The index of documents already cut into search terms (`qa.terms.tokenize`)."""
         bm25 = bm25s.BM25()
         # bm25s cannot index an empty corpus or an empty document; the empty token stands in for both.
-        bm25.index([tokenize(text) or [""] for text in texts] or [[""]], show_progress=False)
-        return cls(bm25, len(texts))
+        bm25.index([terms or [""] for terms in documents] or [[""]], show_progress=False)
+        return cls(bm25, len(documents))
 
     def __contains__(self, term: str) -> bool:
         return term in self.vocabulary and term != ""
@@ -51,11 +56,27 @@ class LexicalIndex:
                 total += weight * self.bm25.get_scores([term])[: self.size]
         return total
 
+    def sparse_scores(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks the weighted query's terms reach (sorted positions) and their BM25 scores:
+        what `scores` holds where it is not zero, read from the terms' posting lists alone."""
+        matrix = self.bm25.scores
+        columns = [(self.vocabulary[term], weight) for term, weight in terms.items() if term in self and weight]
+        spans = [(int(matrix["indptr"][column]), int(matrix["indptr"][column + 1]), weight)
+                 for column, weight in columns]
+        if not spans:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows = np.concatenate([matrix["indices"][start:end] for start, end, _ in spans])
+        values = np.concatenate([weight * matrix["data"][start:end].astype(np.float64) for start, end, weight in spans])
+        total = np.bincount(rows, weights=values, minlength=self.size)[: self.size]
+        positions = np.flatnonzero(total)
+        return positions, total[positions].astype(np.float32)
+
     def save(self, folder: Path) -> None:
         self.bm25.save(str(folder), show_progress=False)
         (Path(folder) / "size.txt").write_text(str(self.size))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+        # Mapped, not read: a question reads the posting lists of its own terms only.
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0, mmap=True)
         return cls(bm25, int((Path(folder) / "size.txt").read_text()))

@@ -2,8 +2,17 @@
 
 A hub is a passage that sits close to every question in another language, whatever the
 question says: keyword lists, footnotes, short title lines. Its cosine with these unrelated
-questions measures that pull, and retrieval subtracts it (see `Retriever.hubness`).
+questions measures that pull, and retrieval subtracts it (see `qa.chunk_table.hubness`).
 """
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+
+import numpy as np
+
+from qa.config import Config
 
 PROBE_QUESTIONS = {
     "en": [
@@ -22,3 +31,25 @@ PROBE_QUESTIONS = {
         "政府发挥了什么作用？", "光合作用是怎样进行的？", "有哪些风险？", "它位于哪里？", "有百分之多少的人同意？",
     ],
 }
+
+
+@lru_cache(maxsize=4)
+def probe_vectors(embedder) -> dict[str, np.ndarray]:
+    """The probe questions' vectors, embedded once per model and kept in the cache folder (a
+    cold start would spend half a second on them; every retriever over the model reuses them)."""
+    key = json.dumps([embedder.fingerprint, embedder.prompts, PROBE_QUESTIONS], ensure_ascii=False, sort_keys=True)
+    path = Config.from_env().cache_dir / f"probes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+    try:
+        with np.load(path) as stored:
+            return {lang: stored[lang] for lang in PROBE_QUESTIONS}
+    except (OSError, ValueError, KeyError):
+        pass
+    vectors = {lang: embedder.embed_queries(questions) for lang, questions in PROBE_QUESTIONS.items()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.stem}-{os.getpid()}.npz")
+        np.savez(staging, **vectors)
+        os.replace(staging, path)
+    except OSError:
+        pass  # a read-only cache folder: embedded again next time
+    return vectors

@@ -1,7 +1,10 @@
 """Questions → ranked passages (hits): dense and lexical evidence, fused per query.
 
-Scores of all chunks are computed for every query (exact search; an index of this tool's
-size is a few thousand chunks):
+Up to `Config.exact_limit` chunks, every chunk is scored for every query. A larger index scores
+candidates only: the top chunks by cosine (FAISS), by BM25 of the question's own terms and by
+BM25 of its bridged terms, and the passages that answer its kind of question; the
+standardizations below then use the whole index's statistics, kept exact (`qa.calibration`).
+The scores:
 
 - dense: cosine of the e5 query vector with each chunk (for a question in the language most
   of the corpus is not in, whose words the dictionary carries nearly all, the vector has its
@@ -29,21 +32,18 @@ returned joined, once, at the rank of their best chunk.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
 
-from qa.bridge import Bridge, parallel_terms
-from qa.chunking import Chunk, join_chunks, split_paragraph_runs
+from qa.bridge import Bridge
+from qa.calibration import MIN_GROUP, sparse_moments
+from qa.chunking import Chunk, join_chunks
 from qa.config import Config, checked_top_k
-from qa.definitions import asked_term, defined_term, definition_weight, term_words
+from qa.definitions import asked_term, definition_weight, term_words
 from qa.document import PageSpan
 from qa.embedding import AnswerEncoder, Embedder
 from qa.evidence import (
@@ -51,12 +51,10 @@ from qa.evidence import (
     Passage,
     SentenceScore,
     answer_kind,
-    cites_a_work,
     item_words,
     score_sentences,
 )
 from qa.index import Index, passage_text
-from qa.probes import PROBE_QUESTIONS
 from qa.query import Query
 from qa.questions import clean_question
 from qa.readers.text import language_of
@@ -72,8 +70,8 @@ SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranki
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 CITATION_DISCOUNT = 2.0  # how far a reference footnote falls when the question is not about sources
 SUBSECTION_QUORUM = 3  # subsections among the top passages that bring in their section's opening
-MIN_GROUP = 5  # smaller language groups are too few to estimate a distribution
-PARAGRAPH_SPAN = 2  # a split paragraph of up to this many chunk lengths is returned whole, not in pieces
+DENSE_CANDIDATES = 200  # chunks taken by cosine when not every chunk is scored
+LEXICAL_CANDIDATES = 100  # chunks taken by BM25, of the own terms and of the bridged terms each
 
 
 @dataclass(frozen=True)
@@ -127,10 +125,11 @@ class Retriever:
 
     @classmethod
     def from_config(cls, index: Index, embedder: Embedder, config: Config, reranker=None) -> Retriever:
-        return cls(index, embedder, config.method, reranker=reranker, question_limit=config.max_question_chars)
+        return cls(index, embedder, config.method, reranker=reranker, question_limit=config.max_question_chars,
+                   exact_limit=config.exact_limit)
 
     def __init__(self, index: Index, embedder: Embedder, method: str = "hybrid", reranker=None,
-                 question_limit: int = Config.max_question_chars):
+                 question_limit: int = Config.max_question_chars, exact_limit: int = Config.exact_limit):
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}: use one of {', '.join(METHODS)}")
         index.check_compatible(embedder.identity)
@@ -139,27 +138,24 @@ class Retriever:
         self.answer_encoder = AnswerEncoder.default()
         self.method = method
         self.bridge = None
+        table = index.table
         if method == "hybrid":
-            glossary = [pair for document in index.documents.values() for pair in parallel_terms(document)]
-            self.bridge = Bridge.default().with_glossary(glossary)
+            self.bridge = Bridge.default().with_glossary(table.glossary)
         self.reranker = reranker
         self.question_limit = question_limit
-        languages = np.array([chunk.lang for chunk in index.chunks])
-        groups = [languages == lang for lang in sorted(set(languages))]
+        languages = table.languages
+        self.group_langs = sorted(set(languages.tolist()))
+        self.group_of = np.searchsorted(self.group_langs, languages)  # each chunk's language, as a number
+        groups = [self.group_of == n for n in range(len(self.group_langs))]
         self.language_groups = groups if len(groups) > 1 else []
-        self.language_share = {lang: float(np.mean(languages == lang)) for lang in set(languages)}
-        self.hubness = self._hubness(languages) if method == "hybrid" and len(index) else {}
-        self.openings: dict[tuple, list[int]] = {}  # (doc_id, section path) → its chunks before any subsection
-        for position, chunk in enumerate(index.chunks):
-            self.openings.setdefault((chunk.doc_id, chunk.section), []).append(position)
-        self.definitions = self._definitions() if method == "hybrid" else []
-        runs = split_paragraph_runs(index.documents, index.chunks, PARAGRAPH_SPAN * index.chunk_chars)
-        self.run_of = {position: run for run in runs for position in run}  # chunk → the chunks of its paragraph
-        self.affiliations = {position for position, chunk in enumerate(index.chunks)
-                             if any(sentence.kind == "affiliation" for sentence in chunk.sentences)}
+        self.language_share = {lang: float(np.mean(group)) for lang, group in zip(self.group_langs, groups)}
+        self.hubness = table.hubness if method == "hybrid" else {}
+        # The baselines score every chunk: they are what the product is measured against.
+        self.dense_moments = table.moments if method == "hybrid" and len(index) > exact_limit else None
+        self.affiliations = set(table.affiliations.tolist())
         # A footnote citing a work shares a topic's words with questions about it ("理论" in a title)
         # and, being short, ranks high on them; it answers only questions about sources.
-        self.references = np.array([cites_a_work(chunk.kind, chunk.text) for chunk in index.chunks], dtype=bool)
+        self.references = table.references
 
     # ------------------------------------------------------------ queries
 
@@ -221,14 +217,24 @@ class Retriever:
         query = question if isinstance(question, Query) else self.query(question)
         if not len(self.index):
             return []
-        cosine = self.index.similarities(query.vector)
-        scores = self.scores(query, cosine)
         allowed = self._allowed(doc_ids)
-        if allowed is not None:
-            scores = np.where(allowed, scores, -np.inf)
+        if self.dense_moments is None:
+            cosine = self.index.similarities(query.vector)
+            scores = self.scores(query, cosine)
+            if allowed is not None:
+                scores = np.where(allowed, scores, -np.inf)
+            ranked = np.argsort(-scores, kind="stable")
+            means = self.language_means(cosine)
+        else:
+            scale = self._scale(query)
+            cosine, scores = np.zeros(len(self.index), np.float32), np.full(len(self.index), -np.inf)
+            candidates = self._candidates(query, allowed, scale)
+            self._score_at(query, candidates, scale, cosine, scores)
+            ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
+            means = scale.language_means[self.group_of]
         # Re-ranking always reads the same number of passages, so top_k never changes the order.
         depth = max(top_k, RERANK_DEPTH) if self.method == "hybrid" else top_k
-        order = self._covering(np.argsort(-scores, kind="stable"), depth)
+        order = self._covering(ranked, depth)
         reread = RERANK_DEPTH
         if self.method == "hybrid":
             top = order[:RERANK_DEPTH]
@@ -236,6 +242,9 @@ class Retriever:
             extra = openings + [p for p in self.answering_passages(query) if p not in top and p not in openings]
             order = top + extra + [p for p in order[RERANK_DEPTH:] if p not in extra]
             reread += len(extra)
+            if self.dense_moments is not None:
+                unscored = np.array([p for p in extra if scores[p] == -np.inf], dtype=np.int64)
+                self._score_at(query, unscored, scale, cosine, scores)
         if allowed is not None:  # the section openings and answering passages may lie elsewhere
             order = [p for p in order if allowed[p]]
         chunks, documents = self.index.chunks, self.index.documents
@@ -246,7 +255,7 @@ class Retriever:
         # Every method reads its passages' sentences, so answers can be compared across methods.
         candidates = self._with_sentences(query, candidates)
         if self.method == "hybrid":
-            reranked = self._rerank(query, candidates[:reread], self.language_means(cosine))
+            reranked = self._rerank(query, candidates[:reread], means)
             candidates = reranked + candidates[reread:]
             if query.kind == "affiliation":
                 # The document's structure says which line answers: its affiliation line.
@@ -264,13 +273,15 @@ class Retriever:
         unknown = sorted(chosen - set(self.index.documents))
         if unknown:
             raise ValueError(f"no such document in the library: {', '.join(unknown)}")
-        return np.fromiter((chunk.doc_id in chosen for chunk in self.index.chunks), bool, len(self.index.chunks))
+        allowed = np.zeros(len(self.index), dtype=bool)
+        allowed[self.index.table.positions_of(chosen)] = True
+        return allowed
 
     def _covering(self, ranked: np.ndarray, depth: int) -> list[int]:
         """The best-ranked chunk positions that reach `depth` different paragraphs (see `_whole_paragraphs`)."""
         runs: set[tuple[int, ...]] = set()
         for count, position in enumerate(ranked, start=1):
-            runs.add(self.run_of[int(position)])
+            runs.add(self.index.table.run_of(int(position)))
             if len(runs) == depth:
                 return [int(p) for p in ranked[:count]]
         return [int(p) for p in ranked]
@@ -282,7 +293,7 @@ class Retriever:
         two thirds of CMRC's Hit@1 misses were the right paragraph's other piece."""
         whole, seen = [], set()
         for hit in hits:
-            run = self.run_of[hit.position]
+            run = self.index.table.run_of(hit.position)
             if run in seen:
                 continue
             seen.add(run)
@@ -319,6 +330,50 @@ class Retriever:
             fused -= CITATION_DISCOUNT * self.references
         return fused
 
+    def _scale(self, query: Query) -> QueryScale:
+        """How this query's raw scores become fused ones, from the whole index's statistics."""
+        moments = self.dense_moments
+        # In an index of one language, its chunks are all chunks (`calibrated` standardizes over all).
+        groups = [moments.of_group(lang) if self.language_groups else moments.overall for lang in self.group_langs]
+        dense = np.array([group.dense_moments(query.vector, query.lang) for group in groups])
+        own = self.index.lexical.sparse_scores(query.terms)
+        bridged = (self.index.lexical.sparse_scores(query.bridged) if query.bridge_weight
+                   else (np.zeros(0, np.int64), np.zeros(0, np.float32)))
+        return QueryScale(dense[:, 0], dense[:, 1], np.array([group.cosine_mean(query.vector) for group in groups]),
+                          own, bridged, sparse_moments(own[1], len(self.index)),
+                          sparse_moments(bridged[1], len(self.index)))
+
+    def _candidates(self, query: Query, allowed: np.ndarray | None, scale: QueryScale) -> np.ndarray:
+        """The chunks scored for a query when not all are: every chunk of the chosen documents; else
+        the top ones by cosine, by BM25 of the own terms and of the bridged terms, and the answering passages."""
+        if allowed is not None:
+            return np.flatnonzero(allowed)
+        _, ids = self.index.faiss.search(query.vector.reshape(1, -1).astype(np.float32),
+                                         min(DENSE_CANDIDATES, len(self.index)))
+        found = [ids[0][ids[0] >= 0], np.array(self.answering_passages(query), dtype=np.int64)]
+        for positions, values in (scale.own, scale.bridged):
+            found.append(positions[np.argsort(-values, kind="stable")[:LEXICAL_CANDIDATES]])
+        return np.unique(np.concatenate(found))
+
+    def _score_at(self, query: Query, positions: np.ndarray, scale: QueryScale, cosine: np.ndarray,
+                  scores: np.ndarray) -> None:
+        """Fill `cosine` and `scores` at `positions` with what `scores` gives when every chunk is scored."""
+        if not len(positions):
+            return
+        similarity = self.index.chunk_vectors[positions] @ query.vector
+        dense = similarity - self.hubness[query.lang][positions] if query.lang in self.hubness else similarity
+        group = self.group_of[positions]
+        fused = (dense - scale.dense_mean[group]) / (scale.dense_spread[group] + 1e-6)
+        own = query.coverage * self.language_share.get(query.lang, 0.0)
+        fused += LEXICAL_WEIGHT * own * scale.standardized(scale.own, scale.own_moments, positions)
+        if query.bridge_weight:
+            fused += BRIDGE_WEIGHT * query.bridge_weight * scale.standardized(scale.bridged, scale.bridged_moments,
+                                                                              positions)
+        if not SOURCE_QUESTION.search(query.text):
+            fused -= CITATION_DISCOUNT * self.references[positions]
+        cosine[positions] = similarity
+        scores[positions] = fused
+
     def section_openings(self, positions: list[int]) -> list[int]:
         """The opening passages of sections whose subsections fill the top passages.
 
@@ -334,8 +389,12 @@ class Retriever:
         return [
             position
             for parent, sections in children.items() if len(sections) >= SUBSECTION_QUORUM
-            for position in self.openings.get(parent, []) if position not in positions
+            for position in self._opening(*parent) if position not in positions
         ]
+
+    def _opening(self, doc_id: str, section: tuple[str, ...]) -> list[int]:
+        """The chunks of a section before its first subsection (a document's chunks are contiguous)."""
+        return [int(p) for p in self.index.table.positions_of({doc_id}) if self.index.chunks[p].section == section]
 
     def answering_passages(self, query: Query) -> list[int]:
         """Passages holding the sentence the question asks for, wherever the first stage ranked them:
@@ -344,21 +403,11 @@ class Retriever:
         if query.kind == "affiliation":
             return sorted(self.affiliations)
         weights: dict[int, float] = {}
-        for position, terms in self.definitions if query.asked else []:
+        for position, terms in self.index.table.definitions.starting_with(query.asked):
             if weight := definition_weight(terms, query.asked):
                 weights[position] = max(weights.get(position, 0.0), weight)
         best = max(weights.values(), default=0.0)
         return [position for position, weight in weights.items() if weight == best]
-
-    def _definitions(self) -> list[tuple[int, frozenset[str]]]:
-        """(chunk position, terms) of every term a sentence of the index defines."""
-        definitions = []
-        for position, chunk in enumerate(self.index.chunks):
-            for sentence in chunk.sentences:
-                term = defined_term(chunk.text_of(sentence))
-                if term and (terms := term_words(term)):
-                    definitions.append((position, terms))
-        return definitions
 
     def calibrated(self, cosine: np.ndarray) -> np.ndarray:
         """Dense scores as z-scores within each chunk language (one group: over all chunks)."""
@@ -370,15 +419,6 @@ class Retriever:
             sample = cosine[group] if group.sum() >= MIN_GROUP else cosine
             calibrated[group] = (cosine[group] - sample.mean()) / (sample.std() + 1e-6)
         return calibrated
-
-    def _hubness(self, languages: np.ndarray) -> dict[str, np.ndarray]:
-        """Per question language, how much more than the average chunk each chunk in another
-        language attracts unrelated questions (zero for chunks in the question's language)."""
-        hubness = {}
-        for lang, probes in probe_vectors(self.embedder).items():
-            pull = (probes @ self.index.chunk_vectors.T).mean(axis=0)
-            hubness[lang] = (pull - pull.mean()) * (languages != lang)
-        return hubness
 
     def language_means(self, cosine: np.ndarray) -> np.ndarray:
         """For each chunk, the mean cosine of its language's chunks: the question's pull toward that language."""
@@ -411,26 +451,27 @@ class Retriever:
         return [replace(hits[i], score=hits[i].score + float(bonus[i])) for i in order]
 
 
-@lru_cache(maxsize=4)
-def probe_vectors(embedder: Embedder) -> dict[str, np.ndarray]:
-    """The probe questions' vectors, embedded once per model and kept in the cache folder (a
-    cold start would spend half a second on them; every retriever over the model reuses them)."""
-    key = json.dumps([embedder.fingerprint, embedder.prompts, PROBE_QUESTIONS], ensure_ascii=False, sort_keys=True)
-    path = Config.from_env().cache_dir / f"probes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
-    try:
-        with np.load(path) as stored:
-            return {lang: stored[lang] for lang in PROBE_QUESTIONS}
-    except (OSError, ValueError, KeyError):
-        pass
-    vectors = {lang: embedder.embed_queries(questions) for lang, questions in PROBE_QUESTIONS.items()}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.stem}-{os.getpid()}.npz")
-        np.savez(staging, **vectors)
-        os.replace(staging, path)
-    except OSError:
-        pass  # a read-only cache folder: embedded again next time
-    return vectors
+@dataclass(frozen=True)
+class QueryScale:
+    """One query's statistics over the whole index, for scoring a few candidates (`qa.calibration`)."""
+
+    dense_mean: np.ndarray  # per chunk language (`Retriever.group_of`): the mean of `cos − hubness`
+    dense_spread: np.ndarray  # and its standard deviation
+    language_means: np.ndarray  # per chunk language: the mean cosine of its chunks
+    own: tuple[np.ndarray, np.ndarray]  # BM25 of the own terms: the chunks they reach, the scores
+    bridged: tuple[np.ndarray, np.ndarray]  # the same for the bridged terms
+    own_moments: tuple[float, float]
+    bridged_moments: tuple[float, float]
+
+    @staticmethod
+    def standardized(sparse: tuple[np.ndarray, np.ndarray], moments: tuple[float, float],
+                     positions: np.ndarray) -> np.ndarray:
+        reached, values = sparse
+        at = np.searchsorted(reached, positions)
+        hit = at < len(reached)
+        raw = np.zeros(len(positions))
+        raw[hit] = np.where(reached[at[hit]] == positions[hit], values[at[hit]], 0.0)
+        return (raw - moments[0]) / (moments[1] + 1e-6)
 
 
 def search_payload(question: str, hits: list[Hit]) -> dict:

@@ -30,7 +30,7 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embed
     assert any("fibre" in c.text for c in index.chunks)
     # Kept and new sentences' answer-encoder vectors stay in sentence order.
     texts = [text for chunk in index.chunks for text in embedded_sentence_texts(chunk)]
-    assert np.allclose(index.answer_vectors, AnswerEncoder.default().embed(texts), atol=1e-4)
+    assert np.allclose(index.answer_vectors, AnswerEncoder.default().embed(texts), atol=1e-3)  # float16 on disk
 
     (seeds_copy / "notes.md").unlink()
     index, report = build_index(seeds_copy, folder, embedder, progress=False)
@@ -86,6 +86,15 @@ def test_bfloat16_and_float32_embeddings_agree(embedder):
     assert cosines.min() > 0.999
 
 
+def test_passages_batched_by_length_keep_their_order(embedder):
+    """Passages are embedded longest first, in batches of similar length; each vector stays in its row."""
+    texts = ["短句。", "城乡数字鸿沟表现为接入鸿沟、使用鸿沟和福利鸿沟。" * 30, "Broadband reached the village school.",
+             "数字经济占GDP的比重为38.6%。" * 4, "The digital economy accounted for 38.6% of GDP in 2020. " * 12]
+    ours = embedder.embed_passages(texts)
+    theirs = embedder.model.encode(texts, prompt=embedder.prompts["passage"], normalize_embeddings=True)
+    assert ours.shape == theirs.shape and (ours * theirs).sum(axis=1).min() > 0.999
+
+
 def test_an_unknown_precision_is_refused():
     with pytest.raises(ModelError, match="precision"):
         Embedder(precision="float8")
@@ -109,3 +118,19 @@ def test_files_read_by_an_older_reader_are_read_again_and_not_embedded_again(see
     assert index.manifest["files"]["urban-rural-digital-divide.txt"]["reader"] == qa.index.READER_VERSION
     assert Index.load(folder).manifest["files"]["urban-rural-digital-divide.txt"]["reader"] == qa.index.READER_VERSION
     assert np.array_equal(index.chunk_vectors, old.chunk_vectors)
+
+
+def test_large_index_files_are_checked_by_size_and_sampled_blocks(seed_index, tmp_path, monkeypatch):
+    """A file over FULLY_HASHED bytes is not read whole on loading; truncated or overwritten, it is still found."""
+    import qa.index
+    from qa.index import IndexDamaged
+
+    monkeypatch.setattr(qa.index, "FULLY_HASHED", 1024)
+    seed_index.save(tmp_path / "index")
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["checksums"]["sentences.npy"].startswith("sampled:")
+    assert len(Index.load(tmp_path / "index")) == len(seed_index)
+    vectors = tmp_path / "index" / "sentences.npy"
+    vectors.write_bytes(vectors.read_bytes()[:-64])
+    with pytest.raises(IndexDamaged, match="sentences.npy is damaged"):
+        Index.load(tmp_path / "index")

