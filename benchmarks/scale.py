@@ -38,11 +38,10 @@ import numpy as np
 from benchmarks import datasets
 from benchmarks.retrieval import index_for
 from qa.chunk_table import ChunkTable
-from qa.chunking import CHUNKER_VERSION
 from qa.config import Config
 from qa.document import Document, Page
 from qa.embedding import AnswerEncoder, Embedder
-from qa.index import FORMAT_VERSION, VECTOR_DTYPE, Index, passage_text
+from qa.index import VECTOR_DTYPE, Index, new_manifest, passage_text
 from qa.lexical import LexicalIndex
 from qa.probes import probe_vectors
 from qa.terms import tokenize
@@ -81,8 +80,9 @@ def synthetic_index(count: int, embedder: Embedder, folder: Path) -> float:
             offset += len(chunk.text) + 2
         text = "\n\n".join(parts)
         lang = max(("zh", "en"), key=[m.lang for m in members].count)
-        documents[doc_id] = Document(doc_id, f"{doc_id}.txt", text, lang, doc_id, [], {}, [Page(1, 0, len(text))], [],
-                                     [], [], [])
+        documents[doc_id] = Document(doc_id=doc_id, source=f"{doc_id}.txt", text=text, lang=lang, title=doc_id,
+                                     authors=[], meta={}, pages=[Page(1, 0, len(text))], blocks=[], sections=[],
+                                     footnotes=[], footnote_refs=[])
         chunks += members
     vectors = np.empty((count, embedder.dimension), np.float32)
     sentence_total = sum(len(chunk.sentences) for chunk in chunks)
@@ -105,9 +105,7 @@ def synthetic_index(count: int, embedder: Embedder, folder: Path) -> float:
     vectors += rng.standard_normal(vectors.shape, dtype=np.float32) * (NOISE / np.sqrt(vectors.shape[1]))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     table = ChunkTable.build(documents, chunks, vectors, probe_vectors(embedder), Config().chunk_chars)
-    manifest = {"format": FORMAT_VERSION, "model": embedder.identity, "answer_encoder": AnswerEncoder.identity(),
-                "chunker": {"version": CHUNKER_VERSION, "chunk_chars": Config().chunk_chars}, "files": {},
-                "errors": {}, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "synthetic": True}
+    manifest = {**new_manifest(embedder.identity, Config().chunk_chars, {}, {}), "synthetic": True}
     index = Index(manifest, documents, chunks, vectors, sentences, answers, table, LexicalIndex.from_tokens(token_lists))
     index.save(folder)
     seconds = time.perf_counter() - began
@@ -116,7 +114,7 @@ def synthetic_index(count: int, embedder: Embedder, folder: Path) -> float:
 
 
 def questions(limit: int) -> list[str]:
-    """Mixed Chinese and English dev questions, alternated."""
+    """Mixed Chinese and English dev questions (XQuAD's three sets and CMRC's, shuffled)."""
     chosen = [dataset for dataset in datasets.xquad()] + [datasets.cmrc()]
     pools = [[json.loads(line)["q"] for line in dataset.questions.read_text(encoding="utf-8").splitlines()]
              for dataset in chosen]

@@ -45,7 +45,7 @@ class ChunkTable:
     affiliations: np.ndarray  # the chunks holding an affiliation line
     definitions: Definitions  # the terms the index's sentences define
     glossary: list[tuple[str, str]]  # (English, Chinese) terms the documents translate themselves
-    moments: DenseMoments
+    moments: DenseMoments | None  # None for an empty index
 
     @classmethod
     def build(cls, documents: Mapping[str, Document], chunks: Sequence[Chunk], vectors: np.ndarray,
@@ -56,24 +56,28 @@ class ChunkTable:
         run_start, run_end = np.zeros(len(chunks), np.int64), np.zeros(len(chunks), np.int64)
         for run in split_paragraph_runs(documents, chunks, PARAGRAPH_SPAN * chunk_chars):
             run_start[list(run)], run_end[list(run)] = run[0], run[-1] + 1
-        definitions = []
+        defined = []
         for position, chunk in enumerate(chunks):
             for sentence in chunk.sentences:
                 term = defined_term(chunk.text_of(sentence))
                 if term and (terms := term_words(term)):
-                    definitions.append((position, terms))
-        definitions = Definitions.of(definitions)
+                    defined.append((position, terms))
         hubness = _hubness(vectors, languages, probes) if len(chunks) else {}
-        offsets = np.concatenate([[0], np.cumsum([len(chunk.sentences) for chunk in chunks], dtype=np.int64)])
+        counts = np.array([len(chunk.sentences) for chunk in chunks], np.int64)
         return cls(
-            doc_ids, offsets.astype(np.int64), np.array([number[chunk.doc_id] for chunk in chunks], np.int64),
-            languages, run_start, run_end,
-            np.array([cites_a_work(chunk.kind, chunk.text) for chunk in chunks], bool), hubness,
-            np.array([p for p, chunk in enumerate(chunks) if any(s.kind == "affiliation" for s in chunk.sentences)],
-                     np.int64),
-            definitions,
-            [pair for doc_id in doc_ids for pair in parallel_terms(documents[doc_id])],
-            DenseMoments.of(vectors, languages, hubness) if len(chunks) else None)
+            doc_ids=doc_ids,
+            sentence_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            documents=np.array([number[chunk.doc_id] for chunk in chunks], np.int64),
+            languages=languages,
+            run_start=run_start,
+            run_end=run_end,
+            references=np.array([cites_a_work(chunk.kind, chunk.text) for chunk in chunks], bool),
+            hubness=hubness,
+            affiliations=np.array([p for p, chunk in enumerate(chunks)
+                                   if any(s.kind == "affiliation" for s in chunk.sentences)], np.int64),
+            definitions=Definitions.of(defined),
+            glossary=[pair for doc_id in doc_ids for pair in parallel_terms(documents[doc_id])],
+            moments=DenseMoments.of(vectors, languages, hubness) if len(chunks) else None)
 
     def run_of(self, position: int) -> range:
         """The chunks of the paragraph the chunk at `position` was cut from (itself alone if it was not)."""

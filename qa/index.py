@@ -488,15 +488,7 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
         chunk_vectors = np.vstack([previous.chunk_vectors[kept], chunk_vectors])
         sentence_vectors = np.vstack([previous.sentence_vectors[rows], sentence_vectors])
         answer_vectors = np.vstack([previous.answer_vectors[rows], answer_vectors])
-    manifest = {
-        "format": FORMAT_VERSION,
-        "model": embedder.identity,
-        "answer_encoder": AnswerEncoder.identity(),
-        "chunker": {"version": CHUNKER_VERSION, "chunk_chars": chunk_chars},
-        "files": files,
-        "errors": {**report.errors, **report.kept},
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    manifest = new_manifest(embedder.identity, chunk_chars, files, {**report.errors, **report.kept})
     chunk_vectors = chunk_vectors.astype(np.float32)
     table = ChunkTable.build(documents, chunks, chunk_vectors, probe_vectors(embedder), chunk_chars)
     index = Index(manifest, documents, chunks, chunk_vectors, sentence_vectors.astype(VECTOR_DTYPE),
@@ -514,6 +506,19 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - began
     return index, report
+
+
+def new_manifest(model: dict, chunk_chars: int, files: dict[str, dict], errors: dict[str, str]) -> dict:
+    """What an index records of how it was made (`Index.save` adds its files' rows and checksums)."""
+    return {
+        "format": FORMAT_VERSION,
+        "model": model,
+        "answer_encoder": AnswerEncoder.identity(),
+        "chunker": {"version": CHUNKER_VERSION, "chunk_chars": chunk_chars},
+        "files": files,
+        "errors": errors,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 class DuplicateDocument(DocumentError):
