@@ -134,3 +134,22 @@ def test_large_index_files_are_checked_by_size_and_sampled_blocks(seed_index, tm
     vectors.write_bytes(vectors.read_bytes()[:-64])
     with pytest.raises(IndexDamaged, match="sentences.npy is damaged"):
         Index.load(tmp_path / "index")
+
+
+def test_records_are_read_one_at_a_time_by_position_and_by_key(tmp_path):
+    from qa.records import RecordMap, Records, write_records
+
+    rows = [{"id": "a", "text": "城乡数字鸿沟"}, {"id": "b", "text": "line\nbreak"}, {"id": "c", "text": ""}]
+    offsets = write_records(tmp_path / "r.jsonl", rows)
+    assert len((tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()) == 3 and offsets[-1] > 0
+    records = Records(tmp_path / "r.jsonl", offsets, lambda row: row["text"])
+    assert len(records) == 3 and records[1] == "line\nbreak" and records[-1] == "" and records[0:2] == [
+        "城乡数字鸿沟", "line\nbreak"]
+    assert list(records) == [row["text"] for row in rows]
+    with pytest.raises(IndexError):
+        records[3]
+    by_id = RecordMap([row["id"] for row in rows], records)
+    assert by_id["b"] == "line\nbreak" and "c" in by_id and by_id.get("z") is None and list(by_id) == ["a", "b", "c"]
+    empty = Records(tmp_path / "e.jsonl", write_records(tmp_path / "e.jsonl", []), dict)
+    assert len(empty) == 0 and list(empty) == []
+
