@@ -35,8 +35,8 @@ PROBE_QUESTIONS = {
 
 @lru_cache(maxsize=4)
 def probe_vectors(embedder) -> dict[str, np.ndarray]:
-    """The probe questions' vectors, embedded once per model and kept in the cache folder (a
-    cold start would spend half a second on them; every retriever over the model reuses them)."""
+    """The probe questions' vectors, embedded once per model and kept in the cache folder (an
+    index build uses them for its chunks' hubness, `qa.chunk_table`; every build reuses them)."""
     key = json.dumps([embedder.fingerprint, embedder.prompts, PROBE_QUESTIONS], ensure_ascii=False, sort_keys=True)
     path = Config.from_env().cache_dir / f"probes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
     try:

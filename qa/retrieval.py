@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -224,14 +224,17 @@ class Retriever:
             if allowed is not None:
                 scores = np.where(allowed, scores, -np.inf)
             ranked = np.argsort(-scores, kind="stable")
-            means = self.language_means(cosine)
+            mean_of = self.language_means(cosine).__getitem__
         else:
             scale = self._scale(query)
             cosine, scores = np.zeros(len(self.index), np.float32), np.full(len(self.index), -np.inf)
             candidates = self._candidates(query, allowed, scale)
             self._score_at(query, candidates, scale, cosine, scores)
             ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
-            means = scale.language_means[self.group_of]
+
+            def mean_of(position: int) -> float:  # a few hits need it: no array over every chunk
+                return scale.language_means[self.group_of[position]]
+
         # Re-ranking always reads the same number of passages, so top_k never changes the order.
         depth = max(top_k, RERANK_DEPTH) if self.method == "hybrid" else top_k
         order = self._covering(ranked, depth)
@@ -255,7 +258,7 @@ class Retriever:
         # Every method reads its passages' sentences, so answers can be compared across methods.
         candidates = self._with_sentences(query, candidates)
         if self.method == "hybrid":
-            reranked = self._rerank(query, candidates[:reread], means)
+            reranked = self._rerank(query, candidates[:reread], mean_of)
             candidates = reranked + candidates[reread:]
             if query.kind == "affiliation":
                 # The document's structure says which line answers: its affiliation line.
@@ -437,14 +440,14 @@ class Retriever:
         scored = score_sentences(query, passages, self.index.lexical)
         return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
 
-    def _rerank(self, query: Query, hits: list[Hit], language_means: np.ndarray) -> list[Hit]:
+    def _rerank(self, query: Query, hits: list[Hit], language_mean: Callable[[int], float]) -> list[Hit]:
         """Passages re-scored by their best sentence, or by the cross-encoder when one is given."""
         if self.reranker is not None:
             pairs = [(query.text, passage_text(hit.chunk)) for hit in hits]
             scores = np.asarray(self.reranker.predict(pairs, show_progress_bar=False), dtype=float)
             return [hits[i] for i in np.argsort(-scores, kind="stable")]
         # A sentence's cosine counts relative to its language's chunks, as dense scores are calibrated.
-        best = np.array([best_sentence(hit) - language_means[hit.position] for hit in hits])
+        best = np.array([best_sentence(hit) - language_mean(hit.position) for hit in hits])
         # Best-sentence scores are cosines; standardized over the candidates they join the fused scale.
         bonus = SENTENCE_WEIGHT * standardized(best) if len(hits) > 1 else np.zeros(len(hits))
         order = np.argsort(-(np.array([hit.score for hit in hits]) + bonus), kind="stable")
