@@ -271,13 +271,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--index", type=Path, help="index folder (default index/default, env QA_INDEX)")
     parser.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
+    parser.add_argument("--store", metavar="URI",
+                        help="answer from the library published to this Milvus server (env QA_STORE)")
     parser.add_argument("--auth", help="USER:PASS: ask for this login (env QA_AUTH); do this before serving beyond 127.0.0.1")
     parser.add_argument("--workers", type=int, help="questions answered at once (default 8, env QA_WORKERS)")
     parser.add_argument("--processes", type=int,
                         help="processes that answer, each with its own model (default 2, env QA_PROCESSES)")
     args = parser.parse_args(argv)
     config = Config.from_env(index=args.index, seeds=args.seeds, auth=args.auth, workers=args.workers,
-                             processes=args.processes)
+                             processes=args.processes, store=args.store)
     if config.auth and ":" not in config.auth:
         parser.error("--auth takes USER:PASS")
     if config.processes < 1:
@@ -285,9 +287,16 @@ def main(argv: list[str] | None = None) -> None:
     service = QAService(config, processes=config.processes)
     import gradio as gr  # while the answering processes start
 
-    print(f"indexing {config.seeds} into {config.index}", file=sys.stderr)
-    report = service.refresh(progress=True)
-    print(format_report(report, config.index), file=sys.stderr)
+    if config.store:
+        print(f"answering from the library published to {config.store}", file=sys.stderr)
+        try:
+            service.refresh()
+        except IndexLoadError as exc:  # no server there, or no library published to it
+            service.close()
+            sys.exit(f"error: {exc}")
+    else:
+        print(f"indexing {config.seeds} into {config.index}", file=sys.stderr)
+        print(format_report(service.refresh(progress=True), config.index), file=sys.stderr)
     if service.answering:
         service.answering.wait_ready()
     ui = build_ui(service).queue(default_concurrency_limit=config.workers)

@@ -13,7 +13,7 @@ from qa.chunking import Chunk, Sentence
 from qa.document import Document, PageSpan, Section
 from qa.evidence import SentenceScore, asked_count
 from qa.glosses import Gloss, glosses
-from qa.lexical import LexicalIndex
+from qa.lexical import Postings
 from qa.outline import Listing, listing_for
 from qa.query import Query
 from qa.questions import truncation_note
@@ -174,7 +174,7 @@ def cite(n: int, document: Document, section: tuple[str, ...], start: int, end: 
                     pages.label_start, pages.ocr, pages.end, pages.label_end)
 
 
-def readings(query: Query, lexical: LexicalIndex) -> list[dict[str, float]]:
+def readings(query: Query, lexical: Postings) -> list[dict[str, float]]:
     """The question's terms by IDF, those naming a list's items aside ("举措", "measures": a
     heading names the subject, not what its parts are called): its own, and those the bridge
     gives in the other language."""

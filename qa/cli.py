@@ -20,6 +20,7 @@ from qa.library import Library, entries
 from qa.questions import QuestionError
 from qa.render import page_words
 from qa.retrieval import METHODS, Hit, Retriever, search_payload
+from qa.store import library_name, open_store, publish
 
 
 def parser() -> argparse.ArgumentParser:
@@ -27,6 +28,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--index", type=Path, help="index folder (default index/default, env QA_INDEX)")
     common.add_argument("--model", help="embedding model name or folder (default multilingual-e5-small, env QA_MODEL)")
     common.add_argument("--seeds", type=Path, help="documents folder (default seeds, env QA_SEEDS)")
+    common.add_argument("--store", metavar="URI",
+                        help="a Milvus server (http://HOST:19530) to publish the index to and answer from (env QA_STORE)")
     common.add_argument("--precision", choices=PRECISIONS,
                         help="embedding arithmetic (default auto: bfloat16 where the CPU has it natively; env QA_PRECISION)")
 
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             index=args.index or (Path("index") / f"eval-{corpus.resolve().name}" if corpus else None),
             model=args.model, seeds=corpus or args.seeds, top_k=getattr(args, "top_k", None),
             method=getattr(args, "method", None), reranker=getattr(args, "reranker", None), precision=args.precision,
+            store=args.store,
         )
         if args.command == "index":
             return run_index(config)
@@ -127,38 +131,45 @@ def library(config: Config) -> Library:
 
 
 def run_index(config: Config) -> int:
-    _, report = library(config).refresh(progress=True)
+    index, report = library(config).refresh(progress=True)
     print(format_report(report, config.index))
+    print_published(index, config)
     return 1 if report.errors and not report.chunks else 0
+
+
+def print_published(index: Index, config: Config) -> None:
+    if build := publish(index, config):
+        print(f"published to {config.store} as library {library_name(config.index)} (build {build})")
 
 
 def run_change(config: Config, args) -> int:
     """`add` and `remove`: exit 0 with the change made, or a `LibraryError` (exit 2) with nothing changed."""
     if args.command == "add":
-        _, report = library(config).add(args.file, replace=args.replace, progress=True)
+        index, report = library(config).add(args.file, replace=args.replace, progress=True)
         verb = "replaced" if report.updated else "added"
         print(f"{verb} {args.file.name}")
     else:
-        _, report = library(config).remove(args.doc_id, progress=True)
+        index, report = library(config).remove(args.doc_id, progress=True)
         print(f"removed {', '.join(report.removed)} (its file is in {config.seeds / TRASH})")
     print(format_report(report, config.index))
+    print_published(index, config)
     return 0
 
 
 def run_list(config: Config, as_json: bool) -> int:
-    rows = entries(Index.load(config.index))
+    rows = entries(open_store(config))
     if as_json:
         print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False))
         return 0
     for row in rows:
         pages = (f"{row.pages} p." + (f" ({row.ocr_pages} OCR)" if row.ocr_pages else "")) if row.pages else "no pages"
         print(f"{row.doc_id}\t{row.format}\t{row.lang}\t{pages}\t{row.chunks} chunks\t{row.title}")
-    print(f"{len(rows)} documents in {config.index}")
+    print(f"{len(rows)} documents in {config.store or config.index}")
     return 0
 
 
 def run_export(config: Config, form: str, doc_ids: list[str] | None) -> int:
-    documents = Index.load(config.index).documents
+    documents = open_store(config).documents
     unknown = sorted(set(doc_ids or ()) - set(documents))
     if unknown:
         raise ValueError(f"no such document in the library: {', '.join(unknown)}")
@@ -193,8 +204,11 @@ def format_scores(table: dict[str, Scores]) -> str:
 
 
 def open_retriever(config: Config, rebuild: bool = False) -> Retriever:
-    """Load the index, building it first when it does not exist yet (or updating it, with `rebuild`)."""
+    """Load the index, building it first when it does not exist yet (or updating it, with `rebuild`);
+    with a store, the library published there."""
     embedder = Embedder.from_config(config)
+    if config.store and not rebuild:
+        return Retriever.from_config(open_store(config), embedder, config, reranker=load_reranker(config.reranker))
     index = None
     if not rebuild and (config.index / "manifest.json").exists():
         try:

@@ -39,6 +39,10 @@ class Config:
     # call opens one): a cap keeps memory flat under load; the least recently used is forgotten.
     sessions: int = 200
     auth: str = ""  # USER:PASS turns on the app's login (for anyone who serves it beyond 127.0.0.1)
+    # A Milvus server (http://HOST:19530) the index is published to and questions read from
+    # (qa/store/); its library is named for the index folder. "" reads the index folder.
+    store: str = ""
+    store_token: str = ""  # USER:PASSWORD (or an API key) for a Milvus server that asks for one
 
     # Environment variable for each field.
     ENV = {
@@ -59,6 +63,8 @@ class Config:
         "processes": "QA_PROCESSES",
         "sessions": "QA_SESSIONS",
         "auth": "QA_AUTH",
+        "store": "QA_STORE",
+        "store_token": "QA_STORE_TOKEN",
     }
 
     @classmethod

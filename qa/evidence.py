@@ -42,7 +42,7 @@ import numpy as np
 
 from qa.chunking import Chunk, Sentence
 from qa.definitions import asked_term, defined_term, defines, term_words
-from qa.lexical import LexicalIndex
+from qa.lexical import Postings
 from qa.query import Query
 from qa.readers.text import is_table_row
 from qa.terms import COUNT_WORDS, tokenize
@@ -212,7 +212,7 @@ def list_lengths(sentence: str) -> set[int]:
     return lengths
 
 
-def term_weights(query: Query, lexical: LexicalIndex) -> dict[str, float]:
+def term_weights(query: Query, lexical: Postings) -> dict[str, float]:
     """The question's terms by importance: IDF, bridged terms scaled by their translation weight
     and by how much bridged terms count for the query (nothing over text in the question's language)."""
     weights = {t: lexical.idf(t) for t in query.terms if t in lexical}
@@ -222,7 +222,7 @@ def term_weights(query: Query, lexical: LexicalIndex) -> dict[str, float]:
     return weights
 
 
-def score_sentences(query: Query, passages: list[Passage], lexical: LexicalIndex) -> list[list[SentenceScore]]:
+def score_sentences(query: Query, passages: list[Passage], lexical: Postings) -> list[list[SentenceScore]]:
     """For each passage, its quotable sentences scored, best first."""
     weights = term_weights(query, lexical)
     total = sum(weights.values())

@@ -141,9 +141,27 @@ class Index:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    # The store interface the retriever reads (the Milvus store has the same, `qa.store.milvus`).
+    exhaustive = True  # every chunk can be scored for a question (its vectors are in this process)
+
     def similarities(self, query_vector: np.ndarray) -> np.ndarray:
         """Cosine of the query with every chunk, by chunk position (fusion needs them all, not a top k)."""
         return np.asarray(self.chunk_vectors, dtype=np.float32) @ query_vector.astype(np.float32)
+
+    def nearest(self, query_vector: np.ndarray, count: int) -> np.ndarray:
+        """The positions of the `count` chunks closest to the query, by FAISS."""
+        _, ids = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), min(count, len(self)))
+        return ids[0][ids[0] >= 0].astype(np.int64)
+
+    def vectors_at(self, positions: np.ndarray) -> np.ndarray:
+        return np.asarray(self.chunk_vectors[positions], dtype=np.float32)
+
+    def chunks_at(self, positions) -> list[Chunk]:
+        return [self.chunks[int(position)] for position in positions]
+
+    def sentence_vectors_at(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The e5 and the answer-encoder vectors of the sentences at `rows` (see `sentence_rows`)."""
+        return self.sentence_vectors[rows], self.answer_vectors[rows]
 
     @property
     def chunk_chars(self) -> int:
@@ -155,23 +173,7 @@ class Index:
         return range(self.sentence_offsets[position], self.sentence_offsets[position + 1])
 
     def check_compatible(self, identity: dict) -> None:
-        built = self.manifest["model"]
-        if built["fingerprint"] != identity["fingerprint"] or built["name"] != identity["name"]:
-            raise IndexMismatch(
-                f"this index was built with model {built['name']!r} (weights {built['fingerprint'][:12]}), "
-                f"not {identity['name']!r} (weights {identity['fingerprint'][:12]}): "
-                "rebuild it with `python -m qa index` or pass the matching --model"
-            )
-        if self.manifest["chunker"]["version"] != CHUNKER_VERSION:
-            raise IndexMismatch(
-                f"this index was built by chunker version {self.manifest['chunker']['version']}, "
-                f"this program uses {CHUNKER_VERSION}: rebuild it with `python -m qa index`"
-            )
-        if self.manifest["answer_encoder"] != AnswerEncoder.identity():
-            raise IndexMismatch(
-                f"this index was built with answer encoder {self.manifest['answer_encoder']}, "
-                f"this program uses {AnswerEncoder.identity()}: rebuild it with `python -m qa index`"
-            )
+        check_compatible(self.manifest, identity)
 
     # ------------------------------------------------------------ persistence
 
@@ -228,7 +230,7 @@ class Index:
             doc_ids = json.loads((folder / "documents.ids.json").read_text(encoding="utf-8"))
             documents = RecordMap(doc_ids, Records(folder / "documents.jsonl",
                                                    np.load(folder / "documents.offsets.npy"), document_from_dict))
-            chunks = Records(folder / "chunks.jsonl", np.load(folder / "chunks.offsets.npy"), _chunk_from_dict)
+            chunks = Records(folder / "chunks.jsonl", np.load(folder / "chunks.offsets.npy"), chunk_from_dict)
             vectors = np.load(folder / "chunks.npy", mmap_mode="r")
             dense = faiss.read_index(str(folder / "chunks.faiss"))
             if manifest.get("dense", {}).get("kind") == "hnsw":
@@ -251,6 +253,27 @@ class Index:
                 raise IndexDamaged(folder, name,
                                    f"{count} sentences where the manifest has {rows.get('sentences')}")
         return cls(manifest, documents, chunks, vectors, sentences, answers, table, lexical, dense)
+
+
+def check_compatible(manifest: dict, identity: dict) -> None:
+    """An `IndexMismatch` unless the index of `manifest` was built with this model, chunker and answer encoder."""
+    built = manifest["model"]
+    if built["fingerprint"] != identity["fingerprint"] or built["name"] != identity["name"]:
+        raise IndexMismatch(
+            f"this index was built with model {built['name']!r} (weights {built['fingerprint'][:12]}), "
+            f"not {identity['name']!r} (weights {identity['fingerprint'][:12]}): "
+            "rebuild it with `python -m qa index` or pass the matching --model"
+        )
+    if manifest["chunker"]["version"] != CHUNKER_VERSION:
+        raise IndexMismatch(
+            f"this index was built by chunker version {manifest['chunker']['version']}, "
+            f"this program uses {CHUNKER_VERSION}: rebuild it with `python -m qa index`"
+        )
+    if manifest["answer_encoder"] != AnswerEncoder.identity():
+        raise IndexMismatch(
+            f"this index was built with answer encoder {manifest['answer_encoder']}, "
+            f"this program uses {AnswerEncoder.identity()}: rebuild it with `python -m qa index`"
+        )
 
 
 def dense_index(vectors: np.ndarray):
@@ -324,7 +347,7 @@ def _sync(folder: Path) -> None:
                 os.fsync(handle.fileno())
 
 
-def _chunk_from_dict(data: dict) -> Chunk:
+def chunk_from_dict(data: dict) -> Chunk:
     return Chunk(**{**data, "section": tuple(data["section"]), "sentences": [Sentence(**s) for s in data["sentences"]]})
 
 

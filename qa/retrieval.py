@@ -150,8 +150,11 @@ class Retriever:
         self.language_groups = groups if len(groups) > 1 else []
         self.language_share = {lang: float(np.mean(group)) for lang, group in zip(self.group_langs, groups)}
         self.hubness = table.hubness if method == "hybrid" else {}
+        if method != "hybrid" and not index.exhaustive:
+            raise ValueError(f"the {method} baseline scores every chunk: it runs on the embedded index only")
         # The baselines score every chunk: they are what the product is measured against.
-        self.dense_moments = table.moments if method == "hybrid" and len(index) > exact_limit else None
+        scores_candidates = len(index) > exact_limit or not index.exhaustive
+        self.dense_moments = table.moments if method == "hybrid" and scores_candidates else None
         self.affiliations = set(table.affiliations.tolist())
         # A footnote citing a work shares a topic's words with questions about it ("理论" in a title)
         # and, being short, ranks high on them; it answers only questions about sources.
@@ -250,10 +253,10 @@ class Retriever:
                 self._score_at(query, unscored, scale, cosine, scores)
         if allowed is not None:  # the section openings and answering passages may lie elsewhere
             order = [p for p in order if allowed[p]]
-        chunks, documents = self.index.chunks, self.index.documents
+        documents = self.index.documents
         candidates = [
-            Hit(0, float(scores[p]), float(cosine[p]), chunks[p], documents[chunks[p].doc_id].title, p)
-            for p in order
+            Hit(0, float(scores[p]), float(cosine[p]), chunk, documents[chunk.doc_id].title, p)
+            for p, chunk in zip(order, self.index.chunks_at(order))
         ]
         # Every method reads its passages' sentences, so answers can be compared across methods.
         candidates = self._with_sentences(query, candidates)
@@ -294,26 +297,29 @@ class Retriever:
         lengths in all) are returned joined, at the rank of their best chunk, their sentences scored
         again together. Ranking reads the chunks, the reader gets the paragraph (small-to-big retrieval):
         two thirds of CMRC's Hit@1 misses were the right paragraph's other piece."""
-        whole, seen = [], set()
+        whole, split, seen = [], [], set()
         for hit in hits:
             run = self.index.table.run_of(hit.position)
             if run in seen:
                 continue
             seen.add(run)
             if len(run) > 1:
-                hit = self._joined(query, hit, run)
+                split.append((len(whole), run))
             whole.append(hit)
+        # The pieces of every split paragraph and their sentences' vectors, each read at once.
+        pieces = iter(self.index.chunks_at([position for _, run in split for position in run]))
+        parts = []
+        for n, run in split:
+            chunks = [next(pieces) for _ in run]
+            paragraph = join_chunks(self.index.documents[whole[n].chunk.doc_id], chunks)
+            # The sentence two chunks overlap on is embedded in each; either copy will do.
+            row_at = {sentence.start: row for position, chunk in zip(run, chunks)
+                      for sentence, row in zip(chunk.sentences, self.index.sentence_rows(position))}
+            parts.append((whole[n], paragraph, [row_at[sentence.start] for sentence in paragraph.sentences]))
+        passages = self._passages(parts)
+        for (n, _), passage, sentences in zip(split, passages, score_sentences(query, passages, self.index.lexical)):
+            whole[n] = replace(whole[n], chunk=passage.chunk, sentences=tuple(sentences))
         return whole
-
-    def _joined(self, query: Query, hit: Hit, run: tuple[int, ...]) -> Hit:
-        chunks = [self.index.chunks[position] for position in run]
-        paragraph = join_chunks(self.index.documents[hit.chunk.doc_id], chunks)
-        # The sentence two chunks overlap on is embedded in each; either copy will do.
-        row_at = {sentence.start: row for position, chunk in zip(run, chunks)
-                  for sentence, row in zip(chunk.sentences, self.index.sentence_rows(position))}
-        passage = self._passage(hit, paragraph, [row_at[sentence.start] for sentence in paragraph.sentences])
-        [sentences] = score_sentences(query, [passage], self.index.lexical)
-        return replace(hit, chunk=paragraph, sentences=tuple(sentences))
 
     def scores(self, query: Query, cosine: np.ndarray) -> np.ndarray:
         """The ranking score of every chunk under this retriever's method."""
@@ -351,9 +357,8 @@ class Retriever:
         the top ones by cosine, by BM25 of the own terms and of the bridged terms, and the answering passages."""
         if allowed is not None:
             return np.flatnonzero(allowed)
-        _, ids = self.index.faiss.search(query.vector.reshape(1, -1).astype(np.float32),
-                                         min(DENSE_CANDIDATES, len(self.index)))
-        found = [ids[0][ids[0] >= 0], np.array(self.answering_passages(query), dtype=np.int64)]
+        found = [self.index.nearest(query.vector, DENSE_CANDIDATES),
+                 np.array(self.answering_passages(query), dtype=np.int64)]
         for positions, values in (scale.own, scale.bridged):
             found.append(positions[np.argsort(-values, kind="stable")[:LEXICAL_CANDIDATES]])
         return np.unique(np.concatenate(found))
@@ -363,7 +368,7 @@ class Retriever:
         """Fill `cosine` and `scores` at `positions` with what `scores` gives when every chunk is scored."""
         if not len(positions):
             return
-        similarity = self.index.chunk_vectors[positions] @ query.vector
+        similarity = self.index.vectors_at(positions) @ query.vector
         dense = similarity - self.hubness[query.lang][positions] if query.lang in self.hubness else similarity
         group = self.group_of[positions]
         fused = (dense - scale.dense_mean[group]) / (scale.dense_spread[group] + 1e-6)
@@ -385,8 +390,7 @@ class Retriever:
         auto-merging retrieval, which swaps many child chunks for their parent).
         """
         children: dict[tuple, set[tuple]] = {}
-        for position in positions:
-            chunk = self.index.chunks[position]
+        for chunk in self.index.chunks_at(positions):
             if len(chunk.section) > 1:
                 children.setdefault((chunk.doc_id, chunk.section[:-1]), set()).add(chunk.section)
         return [
@@ -397,7 +401,8 @@ class Retriever:
 
     def _opening(self, doc_id: str, section: tuple[str, ...]) -> list[int]:
         """The chunks of a section before its first subsection (a document's chunks are contiguous)."""
-        return [int(p) for p in self.index.table.positions_of({doc_id}) if self.index.chunks[p].section == section]
+        positions = self.index.table.positions_of({doc_id})
+        return [int(p) for p, chunk in zip(positions, self.index.chunks_at(positions)) if chunk.section == section]
 
     def answering_passages(self, query: Query) -> list[int]:
         """Passages holding the sentence the question asks for, wherever the first stage ranked them:
@@ -431,12 +436,20 @@ class Retriever:
                 means[group] = cosine[group].mean()
         return means
 
-    def _passage(self, hit: Hit, chunk: Chunk, rows: Sequence[int]) -> Passage:
-        """`chunk` (the hit's, or its whole paragraph) with the vectors of its sentences, at `rows` of the index."""
-        return Passage(chunk, self.index.sentence_vectors[rows], self.index.answer_vectors[rows], _subject(hit))
+    def _passages(self, parts: list[tuple[Hit, Chunk, Sequence[int]]]) -> list[Passage]:
+        """Each (hit, chunk, rows): the chunk (the hit's, or its whole paragraph) with the vectors of
+        its sentences, at `rows` of the index; the vectors of all are read at once."""
+        rows = [row for _, _, chunk_rows in parts for row in chunk_rows]
+        sentences, answers = self.index.sentence_vectors_at(rows)
+        passages, start = [], 0
+        for hit, chunk, chunk_rows in parts:
+            end = start + len(chunk_rows)
+            passages.append(Passage(chunk, sentences[start:end], answers[start:end], _subject(hit)))
+            start = end
+        return passages
 
     def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
-        passages = [self._passage(hit, hit.chunk, self.index.sentence_rows(hit.position)) for hit in hits]
+        passages = self._passages([(hit, hit.chunk, self.index.sentence_rows(hit.position)) for hit in hits])
         scored = score_sentences(query, passages, self.index.lexical)
         return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
 

@@ -14,10 +14,11 @@ from qa.answer import Answer, ask
 from qa.config import Config, checked_top_k
 from qa.document import DocumentError
 from qa.embedding import Embedder, load_reranker
-from qa.index import BuildReport, Index
-from qa.library import Library, entries
+from qa.index import BuildReport
+from qa.library import Library, LibraryError, entries
 from qa.pageview import PageImage, page_images
 from qa.retrieval import Hit, Retriever
+from qa.store import Store, open_store, version
 from qa.workers import AnswerProcesses
 
 
@@ -32,20 +33,30 @@ class QAService:
                                config.max_file_mb)
         self.answering = AnswerProcesses(config, processes) if processes > 1 else None
         self.retriever: Retriever | None = None
-        self.current: Index | None = None
+        self.current: Store | None = None
         self.last_report: BuildReport | None = None
 
     def refresh(self, progress: bool = False) -> BuildReport:
-        """Build the index, or update it for what changed in the seeds folder."""
+        """Build the index, or update it for what changed in the seeds folder; with a store,
+        read the library published there as it is now."""
+        if self.config.store:
+            return self._serve(open_store(self.config), BuildReport())
         return self._serve(*self.library.refresh(progress))
 
     def add_document(self, upload: Path, replace: bool = False, name: str | None = None,
                      progress: bool = False) -> BuildReport:
         """Add a file to the library (see `Library.add`); a `LibraryError` changes nothing."""
+        self._check_changeable()
         return self._serve(*self.library.add(upload, replace=replace, name=name, progress=progress))
 
     def remove_document(self, doc_id: str) -> BuildReport:
+        self._check_changeable()
         return self._serve(*self.library.remove(doc_id))
+
+    def _check_changeable(self) -> None:
+        if self.config.store:
+            raise LibraryError(f"this app answers from the library published to {self.config.store}; change it "
+                               "where it is built: `python -m qa add FILE --store URI` (or `remove`)")
 
     def ask(self, question: str, top_k: int | None = None, doc_ids: list[str] | None = None) -> Answer:
         top_k = checked_top_k(self.config.top_k if top_k is None else top_k)
@@ -69,9 +80,9 @@ class QAService:
         content = index.manifest["files"].get(document.source, {}).get("content")
         return page_images(document, self.config.seeds / document.source, start, end, content)
 
-    def index(self) -> Index:
+    def index(self) -> Store:
         """The index questions are answered from now."""
-        if self.current is None:
+        if self.current is None or self._published_since():
             self.refresh()
         return self.current
 
@@ -82,7 +93,7 @@ class QAService:
         if self.answering:
             self.answering.close()
 
-    def _serve(self, index: Index, report: BuildReport) -> BuildReport:
+    def _serve(self, index: Store, report: BuildReport) -> BuildReport:
         if not self.answering:
             # One assignment: a question sees the old index or the new one.
             self.retriever = Retriever.from_config(index, self.embedder, self.config, self.reranker)
@@ -92,7 +103,12 @@ class QAService:
 
     def _ready(self) -> Retriever:
         retriever = self.retriever
-        if retriever is None:
+        if retriever is None or self._published_since():
             self.refresh()
             retriever = self.retriever
         return retriever
+
+    def _published_since(self) -> bool:
+        """Whether the store holds a newer build of the library than the one being served (another
+        machine published it); the answering processes check for themselves (`qa.workers`)."""
+        return bool(self.config.store) and self.current is not None and version(self.config) != self.current.build

@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.bridge import Bridge, word_forms
-from qa.lexical import LexicalIndex
+from qa.lexical import Postings
 from qa.terms import english_words, numbers, stem
 
 COVERAGE_WEIGHT = 0.1
@@ -79,7 +79,7 @@ class Support:
         return {"answerable": self.answerable, "support": round(self.support, 4), "unmatched": self.unmatched}
 
 
-def unmatched_terms(question: str, lang: str, lexical: LexicalIndex, bridge: Bridge) -> Unmatched:
+def unmatched_terms(question: str, lang: str, lexical: Postings, bridge: Bridge) -> Unmatched:
     """An English question's words, numbers and known names the corpus has no trace of.
 
     Chinese questions are not checked this way: their support score alone separates them.

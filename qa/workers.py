@@ -2,8 +2,9 @@
 
 One Python process answers on about one core however many threads it runs: ranking is Python
 under one interpreter lock. `AnswerProcesses` keeps a few processes, each with its own model
-and retriever over the index on disk. A process reloads the index when its manifest changes
-(a library change made by the app's own process) and answers from the index it has until the
+and retriever over the index on disk (or in Milvus, `qa.store`). A process reloads the index
+when its manifest changes (a library change made by the app's own process; in Milvus, a new
+build published) and answers from the index it has until the
 new one has loaded whole, so a question never sees half of a change.
 """
 
@@ -15,13 +16,13 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 from qa.answer import Answer, ask
 from qa.config import Config
 from qa.embedding import Embedder, load_reranker
-from qa.index import Index, IndexLoadError
+from qa.index import IndexLoadError
 from qa.retrieval import Hit, Retriever
+from qa.store import open_store, version
 
 
 class AnswerProcesses:
@@ -82,10 +83,10 @@ class _Worker:
         self.stamp: tuple | None = None
 
     def retriever_now(self) -> Retriever:
-        stamp = manifest_stamp(self.config.index)
+        stamp = version(self.config)
         if stamp != self.stamp:
             try:
-                index = Index.load(self.config.index)
+                index = open_store(self.config)
             except IndexLoadError:
                 # Met mid-swap, or damaged until the app's next build repairs it: the index this
                 # process has stays in use; with none yet, the question gets the reason.
@@ -131,12 +132,3 @@ def _ask(question: str, top_k: int, doc_ids: list[str] | None) -> Answer:
 
 def _search(question: str, top_k: int, doc_ids: list[str] | None) -> list[Hit]:
     return _worker.retriever_now().search(question, top_k, doc_ids)
-
-
-def manifest_stamp(folder: Path) -> tuple | None:
-    """What changes whenever an index is saved: its manifest is a new file each time."""
-    try:
-        status = (Path(folder) / "manifest.json").stat()
-    except OSError:
-        return None
-    return status.st_ino, status.st_mtime_ns, status.st_size

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from qa.index import Index
 from tests.conftest import ROOT
+from tests.servers import start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,23 +24,7 @@ def app(tmp_path_factory):
     seeds = root / "seeds"
     shutil.copytree(ROOT / "seeds", seeds)
     index = root / "index"
-    port = free_port()
-    log = (root / "app.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index), "--seeds", str(seeds)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.time() > deadline:
-                process.kill()
-                raise RuntimeError((root / "app.log").read_text()) from None
-            time.sleep(1)
+    process, url = start_app(["--index", str(index), "--seeds", str(seeds)], root / "app.log", ROOT)
     answering = children(process.pid)
     # Two answering processes (QA_PROCESSES) and multiprocessing's resource tracker.
     assert len(answering) >= 2, answering
