@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.document import Document, PageSpan, Section
-from qa.evidence import SentenceScore, asked_count
+from qa.evidence import SentenceScore
 from qa.glosses import Gloss, glosses
 from qa.lexical import Postings
 from qa.outline import Listing, listing_for
@@ -20,7 +20,7 @@ from qa.questions import truncation_note
 from qa.readers.text import is_table_row, language_of
 from qa.references import reference
 from qa.retrieval import Hit, Retriever
-from qa.support import Support, assess, unmatched_terms
+from qa.support import Support, assess
 from qa.terms import tokenize
 
 PASSAGES_READ = 3  # top passages whose sentences compete for the answer
@@ -142,18 +142,17 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     if not hits:
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits)
     best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)
-    unmatched = unmatched_terms(query.text, query.lang, retriever.index.lexical, retriever.bridge or Bridge.default())
     # Only the hybrid ranking has a calibrated scale on which a passage can be said to stand out.
     top = hits[0].score if retriever.method == "hybrid" else None
     # A where-do-the-authors-work question is answered outright by an affiliation line among its passages.
     stated = query.kind == "affiliation" and any(s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
-    support = assess(query.lang, best_cosine, query.coverage, unmatched, top, stated)
+    support = assess(query.lang, best_cosine, query.coverage, query.unmatched, top, stated)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
     documents = retriever.index.documents
     if query.kind == "list":
-        listing = listing_for(readings(query, retriever.index.lexical), asked_count(query.text), hits, documents)
+        listing = listing_for(readings(query, retriever.index.lexical), query.count, hits, documents)
         if listing:
             return _listed(query, listing, hits, support, retriever.bridge)
     # Best first: citation [1] is the sentence that answers most directly.
@@ -320,7 +319,7 @@ def _side_by_side(chunk: Chunk, one: tuple[int, int], other: tuple[int, int]) ->
 
 
 def can_answer(kind: str | None, sentence: Sentence, text: str) -> bool:
-    """Whether a sentence can answer a question of this kind (`qa.evidence.answer_kind`). It still
+    """Whether a sentence can answer a question of this kind (`qa.questions.answer_kind`). It still
     ranks its passage: a table's header says what the table is about."""
     if kind in NEEDS_WORDS and not WORD.search(text):
         return False

@@ -22,7 +22,7 @@ encoder (`qa.embedding.AnswerEncoder`, trained on question–answer pairs), twic
 languages as within one. Within the gold passage it picks the answering sentence more often on
 every dev set: XQuAD en→zh 420 → 435 of 536 questions, zh→zh 491 → 495, en→en 497 → 500, CMRC
 (every fourth question) 688 → 690. Not across languages for a question e5 already reads in its
-dictionary translation (`Retriever._translation`): there it moved a seed dev question's quote
+dictionary translation (`qa.query.QueryPreparer.translation`): there it moved a seed dev question's quote
 to another page, and gained one of our own 51 English seed questions (XQuAD en→zh first
 sentence 0.683 with that rule, 0.691 without). It counts in relevance only a little (0.03),
 and only where the question's language is the corpus's main one (XQuAD Hit@1 en→en 0.958 →
@@ -41,11 +41,11 @@ from functools import lru_cache
 import numpy as np
 
 from qa.chunking import Chunk, Sentence
-from qa.definitions import asked_term, defined_term, defines, term_words
+from qa.definitions import defined_term, defines, term_words
 from qa.lexical import Postings
 from qa.query import Query
 from qa.readers.text import is_table_row
-from qa.terms import COUNT_WORDS, tokenize
+from qa.terms import tokenize
 
 OVERLAP_WEIGHT = 0.1  # in relevance
 FOCUS_WEIGHT = 0.35  # in the score that chooses a passage's sentence
@@ -62,29 +62,6 @@ CUE_WEIGHTS = {"affiliation": 0.15, "keywords": 0.15, "counted list": 0.15, "lab
 # answers only where the authors work, a keyword list only what the keywords are.
 UNQUOTABLE_KINDS = ("heading", "title", "subtitle", "affiliation", "classification", "keywords")
 
-_COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
-_DIGITS_ZH = "两二三四五六七八九十"
-_COUNT_ZH = f"[{_DIGITS_ZH}]"
-# Checked in this order: "哪几种" asks for a list, not a number.
-CUES = {
-    "affiliation": re.compile(r"(?:作者|笔者).*(?:单位|机构|学院|大学|哪里工作|任职|就职)"
-                              r"|\b(?:affiliat\w*|universit\w*|institution)\b.*\bauthors?\b"
-                              r"|\bauthors?\b.*\b(?:affiliat\w*|universit\w*|institution|work(?:s|ed)?(?: at| for|\?|$))",
-                              re.IGNORECASE),
-    "keywords": re.compile(r"关键词|关键字|\bkey ?words?\b", re.IGNORECASE),
-    "list": re.compile(rf"哪(?:些|几|{_COUNT_ZH})"
-                       rf"|[几{_DIGITS_ZH}][个种类项层大][^，。？?]{{0,6}}(?:分别)?(?:是|为|有)(?:什么|哪)"
-                       rf"|\b(?:what|which)(?: are| were)?(?: the)?(?: \w+)? {_COUNT}\b|\b(?:name|list) (?:the )?{_COUNT}\b",
-                       re.IGNORECASE),
-    "date": re.compile(r"何时|什么时候|哪一?年|哪个年代|哪一?天|几月|\bwhen\b|\bwhat (?:year|date|day|month|century)\b"
-                       r"|\bin which (?:year|century)\b", re.IGNORECASE),
-    "number": re.compile(r"多少|几[个次名种位年岁天]?|多[大长高远久重]|比例|比重|百分之"
-                         r"|\bhow (?:many|much|long|far|old|large|big|high)\b"
-                         r"|\bwhat(?: is| was| are| were)?(?: the)?(?: total| average| overall)?"
-                         r" (?:percentage|proportion|share|number|amount)\b",
-                         re.IGNORECASE),
-    "person": re.compile(r"谁|哪位|\bwho(?:m|se)?\b", re.IGNORECASE),
-}
 # What each kind of answer looks like in a sentence (lists are counted by `list_lengths`).
 HAS = {
     "date": re.compile(r"\d{3,4}\s*年|\d{1,2}\s*月\s*\d{0,2}\s*日?|[一二三四五六七八九十]+世纪|\b1\d{3}\b|\b20\d{2}\b"
@@ -99,11 +76,6 @@ HAS = {
 # A footnote citing a work ("张家平、程名望、龚小梅：《…》，《统计与信息论坛》2021 年第 12 期。"): its names,
 # years and numbers describe the source, so they are no answer to "who", "when", "how many" or "which".
 CITATION = re.compile(r"《[^》]+》.*(?:\d{4}\s*年|第\s*\d+\s*[期页卷])|\(\d{4}\)|\bpp?\.\s*\d|\bvol\.\s*\d", re.IGNORECASE)
-# A question about sources ("出自哪本书？", "Which report gives the figure?") may be answered by one;
-# "according to the authors" only means "in the paper".
-SOURCE_QUESTION = re.compile(r"出自|出处|来源|来自哪|引用|引自|文献|参考|哪(?:本|部|篇|份)|报告|著作|期刊|《"
-                             r"|\b(?:source|cite[sd]?|citation|reference|according to (?:which|what|whom)|book|report"
-                             r"|article|journal|study|studies|published|wrote|written)\b", re.IGNORECASE)
 # Enumerations: "甲、乙和丙", "a, b and c", and chains such as "technology foundation-capital momentum-right core".
 CHINESE_LIST = re.compile(r"[^，。；：、\s]{1,12}(?:、[^，。；：、\s]{1,12})+(?:(?:和|与|及|以及|或)[^，。；：、\s]{1,12})?")
 ENGLISH_LIST = re.compile(r"[\w'’ -]{1,40}(?:, [\w'’ -]{1,40})+,? (?:and|or) \w+")
@@ -136,15 +108,6 @@ def cites_a_work(kind: str, text: str) -> bool:
     return kind == "footnote" and CITATION.search(text) is not None
 
 
-def answer_kind(question: str) -> str | None:
-    """What the question asks for: "affiliation", "keywords", "list", "date", "number", "person",
-    "definition", or None."""
-    for kind, pattern in CUES.items():
-        if pattern.search(question):
-            return kind
-    return "definition" if asked_term(question) else None
-
-
 def has_cue(query: Query, sentence_kind: str, text: str) -> bool:
     """Whether a sentence has what the question asks for (`query.kind`)."""
     if query.kind in ("affiliation", "keywords"):
@@ -152,7 +115,7 @@ def has_cue(query: Query, sentence_kind: str, text: str) -> bool:
     if query.kind == "definition":
         defined = defined_term(text)
         return defined is not None and defines(term_words(defined), query.asked)
-    return not cites_a_work(sentence_kind, text) and has_new(query.kind, text, query.text)
+    return not cites_a_work(sentence_kind, text) and has_new(query.kind, text, query.text, query.count)
 
 
 def asks_for_row(query: Query, sentence_kind: str, text: str) -> bool:
@@ -161,38 +124,20 @@ def asks_for_row(query: Query, sentence_kind: str, text: str) -> bool:
     if query.kind != "number" or sentence_kind != "table" or not is_table_row(text):
         return False
     label = terms_of(text.split()[0])
-    return bool(label) and label <= terms_of(query.text)
+    return bool(label) and label <= query.terms.keys()
 
 
-def has_new(kind: str, sentence: str, question: str) -> bool:
-    """Whether the sentence holds a thing of this kind that the question does not already name."""
+def has_new(kind: str, sentence: str, question: str, count: int | None = None) -> bool:
+    """Whether the sentence holds a thing of this kind that the question does not already name;
+    for a list, one of the `count` items the question asks for, if it says."""
     if kind == "list":
-        wanted = asked_count(question)
         lengths = list_lengths(sentence)
-        if wanted is None:
+        if count is None:
             return any(length >= 3 for length in lengths)
         # Pairs ("A、B", "A and B") are everywhere: only a longer list of the asked length is a sign.
-        return wanted >= 3 and wanted in lengths
+        return count >= 3 and count in lengths
     asked = question.lower()
     return any(match.group().lower() not in asked for match in HAS[kind].finditer(sentence))
-
-
-@lru_cache(maxsize=1024)
-def asked_count(question: str) -> int | None:
-    """How many things a list question asks for ("the five layers", "哪两个公司"), if it says."""
-    match = re.search(rf"\b({_COUNT})\b|哪({_COUNT_ZH})|({_COUNT_ZH})[个种类项层大]", question, re.IGNORECASE)
-    if not match:
-        return None
-    word = next(group for group in match.groups() if group).lower()
-    return int(word) if word.isdigit() else COUNT_WORDS[word]
-
-
-def item_words(question: str) -> str:
-    """The words of a list question naming what its items are: what follows the count in Chinese
-    ("哪五个方面的举措" → "方面的举措"), the word after it in English ("five measures" → "measures")."""
-    match = re.search(rf"哪(?:些|几|{_COUNT_ZH})[个种类项层大条点]?(.*)|[几{_DIGITS_ZH}][个种类项层大条点](.*)"
-                      rf"|\b(?:{_COUNT}|main|key)\s+([\w-]+)", question, re.IGNORECASE)
-    return next((group for group in match.groups() if group), "") if match else ""
 
 
 def list_lengths(sentence: str) -> set[int]:
@@ -228,7 +173,7 @@ def score_sentences(query: Query, passages: list[Passage], lexical: Postings) ->
     total = sum(weights.values())
     kind = query.kind
     unquotable = [k for k in UNQUOTABLE_KINDS if k != kind]
-    cue_weight = CUE_WEIGHTS["counted list" if kind == "list" and asked_count(query.text) else kind] if kind else 0.0
+    cue_weight = CUE_WEIGHTS["counted list" if kind == "list" and query.count else kind] if kind else 0.0
     scored: list[list[SentenceScore]] = []
     for passage in passages:
         chunk = passage.chunk

@@ -1,4 +1,5 @@
-"""What a question may be before any work is done on it: bounded, printable, and about something."""
+"""A question's text before any search: bounded, printable and about something (`clean_question`),
+and what it asks for, read from its wording alone (`answer_kind`, `asked_count`, `item_words`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,40 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from qa.definitions import asked_term
+from qa.terms import COUNT_WORDS
+
 # Letters or digits of any script (CJK included); a question without one asks nothing.
 MEANINGFUL = re.compile(r"[^\W_]")
+
+_COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+_DIGITS_ZH = "两二三四五六七八九十"
+_COUNT_ZH = f"[{_DIGITS_ZH}]"
+# Checked in this order: "哪几种" asks for a list, not a number.
+CUES = {
+    "affiliation": re.compile(r"(?:作者|笔者).*(?:单位|机构|学院|大学|哪里工作|任职|就职)"
+                              r"|\b(?:affiliat\w*|universit\w*|institution)\b.*\bauthors?\b"
+                              r"|\bauthors?\b.*\b(?:affiliat\w*|universit\w*|institution|work(?:s|ed)?(?: at| for|\?|$))",
+                              re.IGNORECASE),
+    "keywords": re.compile(r"关键词|关键字|\bkey ?words?\b", re.IGNORECASE),
+    "list": re.compile(rf"哪(?:些|几|{_COUNT_ZH})"
+                       rf"|[几{_DIGITS_ZH}][个种类项层大][^，。？?]{{0,6}}(?:分别)?(?:是|为|有)(?:什么|哪)"
+                       rf"|\b(?:what|which)(?: are| were)?(?: the)?(?: \w+)? {_COUNT}\b|\b(?:name|list) (?:the )?{_COUNT}\b",
+                       re.IGNORECASE),
+    "date": re.compile(r"何时|什么时候|哪一?年|哪个年代|哪一?天|几月|\bwhen\b|\bwhat (?:year|date|day|month|century)\b"
+                       r"|\bin which (?:year|century)\b", re.IGNORECASE),
+    "number": re.compile(r"多少|几[个次名种位年岁天]?|多[大长高远久重]|比例|比重|百分之"
+                         r"|\bhow (?:many|much|long|far|old|large|big|high)\b"
+                         r"|\bwhat(?: is| was| are| were)?(?: the)?(?: total| average| overall)?"
+                         r" (?:percentage|proportion|share|number|amount)\b",
+                         re.IGNORECASE),
+    "person": re.compile(r"谁|哪位|\bwho(?:m|se)?\b", re.IGNORECASE),
+}
+# A question about sources ("出自哪本书？", "Which report gives the figure?") may be answered by one;
+# "according to the authors" only means "in the paper".
+SOURCE_QUESTION = re.compile(r"出自|出处|来源|来自哪|引用|引自|文献|参考|哪(?:本|部|篇|份)|报告|著作|期刊|《"
+                             r"|\b(?:source|cite[sd]?|citation|reference|according to (?:which|what|whom)|book|report"
+                             r"|article|journal|study|studies|published|wrote|written)\b", re.IGNORECASE)
 
 
 class QuestionError(ValueError):
@@ -43,3 +76,29 @@ def truncation_note(truncated_from: int | None, kept: int, lang: str) -> str | N
     if lang == "zh":
         return f"问题有 {truncated_from} 个字符，只检索了前 {kept} 个。"
     return f"The question has {truncated_from} characters; only the first {kept} were searched."
+
+
+def answer_kind(question: str) -> str | None:
+    """What the question asks for: "affiliation", "keywords", "list", "date", "number", "person",
+    "definition", or None."""
+    for kind, pattern in CUES.items():
+        if pattern.search(question):
+            return kind
+    return "definition" if asked_term(question) else None
+
+
+def asked_count(question: str) -> int | None:
+    """How many things a list question asks for ("the five layers", "哪两个公司"), if it says."""
+    match = re.search(rf"\b({_COUNT})\b|哪({_COUNT_ZH})|({_COUNT_ZH})[个种类项层大]", question, re.IGNORECASE)
+    if not match:
+        return None
+    word = next(group for group in match.groups() if group).lower()
+    return int(word) if word.isdigit() else COUNT_WORDS[word]
+
+
+def item_words(question: str) -> str:
+    """The words of a list question naming what its items are: what follows the count in Chinese
+    ("哪五个方面的举措" → "方面的举措"), the word after it in English ("five measures" → "measures")."""
+    match = re.search(rf"哪(?:些|几|{_COUNT_ZH})[个种类项层大条点]?(.*)|[几{_DIGITS_ZH}][个种类项层大条点](.*)"
+                      rf"|\b(?:{_COUNT}|main|key)\s+([\w-]+)", question, re.IGNORECASE)
+    return next((group for group in match.groups() if group), "") if match else ""

@@ -8,8 +8,8 @@ The scores:
 
 - dense: cosine of the e5 query vector with each chunk (for a question in the language most
   of the corpus is not in, whose words the dictionary carries nearly all, the vector has its
-  translation's added: see `_translation`), less the chunk's pull on questions in
-  another language (its mean cosine with unrelated probe questions: keyword lists and
+  translation's added: see `qa.query.QueryPreparer.translation`), less the chunk's pull on
+  questions in another language (its mean cosine with unrelated probe questions: keyword lists and
   footnotes are close to any English question about a Chinese paper), then standardized per
   chunk language (z-scores within each language's chunks), because multilingual encoders
   rate text in the question's own language higher whatever it says;
@@ -33,7 +33,6 @@ returned joined, once, at the rank of their best chunk.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -43,28 +42,16 @@ from qa.bridge import Bridge
 from qa.calibration import MIN_GROUP, sparse_moments
 from qa.chunking import Chunk, join_chunks
 from qa.config import Config, checked_top_k
-from qa.definitions import asked_term, definition_weight, term_words
+from qa.definitions import definition_weight
 from qa.document import PageSpan
 from qa.embedding import AnswerEncoder, Embedder
-from qa.evidence import (
-    SOURCE_QUESTION,
-    Passage,
-    SentenceScore,
-    answer_kind,
-    item_words,
-    score_sentences,
-)
+from qa.evidence import Passage, SentenceScore, score_sentences
 from qa.index import Index, passage_text
-from qa.query import Query
-from qa.questions import clean_question
-from qa.readers.text import language_of
-from qa.terms import tokenize
+from qa.query import Query, QueryPreparer
 
 METHODS = ("hybrid", "dense", "lexical", "rrf")
 LEXICAL_WEIGHT = 0.5
 BRIDGE_WEIGHT = 0.3
-TRANSLATION_WEIGHT = 0.25  # of a question's dictionary translation in its vector (see `_translation`)
-MIN_TRANSLATED = 0.8  # share of the question's words the bridge must carry for that
 RERANK_DEPTH = 10  # passages whose sentences are read to re-rank them
 SENTENCE_WEIGHT = 1.4  # weight of a passage's best sentence score when re-ranking
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -135,20 +122,20 @@ class Retriever:
         index.check_compatible(embedder.identity)
         self.index = index
         self.embedder = embedder
-        self.answer_encoder = AnswerEncoder.default()
         self.method = method
         self.bridge = None
         table = index.table
         if method == "hybrid":
             self.bridge = Bridge.default().with_glossary(table.glossary)
         self.reranker = reranker
-        self.question_limit = question_limit
         languages = table.languages
         self.group_langs = sorted(set(languages.tolist()))
         self.group_of = np.searchsorted(self.group_langs, languages)  # each chunk's language, as a number
         groups = [self.group_of == n for n in range(len(self.group_langs))]
         self.language_groups = groups if len(groups) > 1 else []
         self.language_share = {lang: float(np.mean(group)) for lang, group in zip(self.group_langs, groups)}
+        self.preparer = QueryPreparer(index.lexical, embedder, AnswerEncoder.default(), self.bridge,
+                                      self.language_share, question_limit)
         self.hubness = table.hubness if method == "hybrid" else {}
         if method != "hybrid" and not index.exhaustive:
             raise ValueError(f"the {method} baseline scores every chunk: it runs on the embedded index only")
@@ -164,53 +151,7 @@ class Retriever:
 
     def query(self, question: str) -> Query:
         """The question prepared for search; a `QuestionError` for one with nothing to search."""
-        cleaned = clean_question(question, self.question_limit)
-        text = cleaned.text
-        lang = language_of(text)
-        lexical = self.index.lexical
-        terms = dict(Counter(tokenize(text)))
-        bridged: dict[str, float] = {}
-        kind = answer_kind(text)
-        asked: dict[str, float] = {}
-        named = item_words(text) if kind == "list" else ""
-        items = set(tokenize(named))
-        if self.bridge is not None:
-            known = lexical.__contains__
-            bridged = {t: w for t, w in self.bridge.translate(text, lang, known).items() if t not in terms}
-            if kind == "definition" and (term := asked_term(text)):
-                asked = {t: lexical.idf(t) if t in lexical else 0.0 for t in term_words(term)}
-                asked |= {t: w * lexical.idf(t) for t, w in self.bridge.translate(term, lang, known).items()}
-            if named:
-                items |= set(self.bridge.translate(named, lang, known))
-        # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
-        unseen = lexical.idf_of_unseen()
-        total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
-        coverage = sum(lexical.idf(t) for t in terms if t in lexical) / total if total else 0.0
-        # The question's own words can only match text in its language (in a Chinese paper with an
-        # English abstract every word of an English question "occurs", but only in the abstract);
-        # bridged words only text in the other language.
-        share = self.language_share.get(lang, 0.0)
-        bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
-        translation = self._translation(text, lang, bridged) if bridged and share < 0.5 else ""
-        # One call of the model for both.
-        vectors = self.embedder.embed_queries([text, translation] if translation else [text])
-        vector = vectors[0]
-        if translation:
-            vector = vector + TRANSLATION_WEIGHT * vectors[1]
-            vector /= np.linalg.norm(vector)
-        answer_vector = self.answer_encoder.embed([text])[0]
-        return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
-                     bool(translation), cleaned.truncated_from, frozenset(items))
-
-    def _translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
-        """A question's dictionary translation, whose vector is added to the question's, when the
-        bridge carries nearly all its words: e5 matches Chinese terms to Chinese text better than an
-        English sentence. A question naming what the dictionary cannot carry (XQuAD's names) keeps
-        its own vector, which holds them: its translation is ""."""
-        if self.bridge.carried_share(text, lang, self.index.lexical.__contains__) < MIN_TRANSLATED:
-            return ""
-        # The dictionary's first two readings of each word, the likeliest first.
-        return " ".join(t for t, w in sorted(bridged.items(), key=lambda item: -item[1]) if w >= 0.5)
+        return self.preparer.prepare(question)
 
     # ------------------------------------------------------------ ranking
 
@@ -335,7 +276,7 @@ class Retriever:
         fused = self.calibrated(dense) + LEXICAL_WEIGHT * own * standardized(lexical)
         if query.bridge_weight:
             fused += BRIDGE_WEIGHT * query.bridge_weight * standardized(self.index.lexical.scores(query.bridged))
-        if not SOURCE_QUESTION.search(query.text):
+        if not query.about_sources:
             fused -= CITATION_DISCOUNT * self.references
         return fused
 
@@ -377,7 +318,7 @@ class Retriever:
         if query.bridge_weight:
             fused += BRIDGE_WEIGHT * query.bridge_weight * scale.standardized(scale.bridged, scale.bridged_moments,
                                                                               positions)
-        if not SOURCE_QUESTION.search(query.text):
+        if not query.about_sources:
             fused -= CITATION_DISCOUNT * self.references[positions]
         cosine[positions] = similarity
         scores[positions] = fused

@@ -52,7 +52,9 @@ def wait_until_serving(uri: str, seconds: float, process: subprocess.Popen | Non
     deadline = time.monotonic() + seconds
     while True:
         try:
-            MilvusClient(uri=uri, timeout=2).list_collections()
+            probe = MilvusClient(uri=uri, timeout=2, dedicated=True)
+            probe.list_collections()
+            probe.close()
             return
         except Exception:  # not listening yet: any error of the connection
             if time.monotonic() > deadline or (process is not None and process.poll() is not None):

@@ -1,7 +1,7 @@
 """Definition questions ("什么是X？", "What is X?") and the sentences that define X."""
 
 from qa.definitions import asked_term, defined_term, defines, term_words
-from qa.evidence import answer_kind
+from qa.questions import answer_kind
 
 
 def test_definition_questions_name_the_asked_term_without_its_modifiers():

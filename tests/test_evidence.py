@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from qa.evidence import answer_kind, asked_count, focus_weights, has_new, list_lengths
+from qa.evidence import focus_weights, has_new, list_lengths
+from qa.questions import answer_kind, asked_count
 from qa.terms import tokenize
 
 FIVE_LAYERS_ZH = "由浅入深、由外向内形成以技术基础、资本动能、人才应用、生产扩散和权利核心为特征的城乡数字势差动力演进过程。"
@@ -28,10 +29,10 @@ def test_enumerations_are_counted_in_chinese_english_and_chains():
     assert 3 in list_lengths("among civil, military, and censorial offices")
     assert list_lengths("数字挤兑与数字鸿沟的统合构成了城乡数字势差的动力演变。") == set()
     question = "What are the five layers of the urban-rural digital divide?"
-    assert has_new("list", FIVE_LAYERS_EN, question)
-    assert not has_new("list", "urban-rural space, elements, and functions are shaped by a dual structure", question)
+    assert has_new("list", FIVE_LAYERS_EN, question, 5)
+    assert not has_new("list", "urban-rural space, elements, and functions are shaped by a dual structure", question, 5)
     # A pair is everywhere, so "哪两种" gets no list cue.
-    assert not has_new("list", "分为满族姓氏、汉族姓氏两种。", "赫姓分为哪两种？")
+    assert not has_new("list", "分为满族姓氏、汉族姓氏两种。", "赫姓分为哪两种？", 2)
 
 
 def test_terms_many_sentences_share_count_less_than_the_one_that_singles_a_sentence_out():

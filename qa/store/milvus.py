@@ -69,7 +69,9 @@ def connect(uri: str, token: str = ""):
     # pymilvus logs every failed call with its traceback; this module says what failed instead.
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     try:
-        return MilvusClient(uri=uri, token=token, timeout=10)
+        # A channel of its own, not the one pymilvus shares per address with every client of the process:
+        # a shared one the server had sent away while idle ("too_many_pings") failed a later connection.
+        return MilvusClient(uri=uri, token=token, timeout=10, dedicated=True)
     except (MilvusException, OSError, ValueError) as exc:
         raise StoreError(f"cannot reach Milvus at {uri}: {_reason(exc)}") from None
 
