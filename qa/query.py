@@ -96,9 +96,7 @@ class QueryPreparer:
             vector = vector + TRANSLATION_WEIGHT * vectors[1]
             vector /= np.linalg.norm(vector)
         answer_vector = self.answer_encoder.embed([text])[0]
-        # Only English questions are checked word by word (see `qa.support.unmatched_terms`).
-        unmatched = (unmatched_terms(text, lang, lexical, self.bridge or Bridge.default()) if lang == "en"
-                     else Unmatched())
+        unmatched = unmatched_terms(text, lang, lexical, self.bridge or Bridge.default())  # English questions only
         return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
                      bool(translation), cleaned.truncated_from, frozenset(items),
                      asked_count(text) if kind == "list" else None, bool(SOURCE_QUESTION.search(text)), unmatched)
