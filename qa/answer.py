@@ -27,13 +27,17 @@ PASSAGES_READ = 3  # top passages whose sentences compete for the answer
 ANSWER_SENTENCES = 3  # at most, and only those that add support (`adds_support`)
 CANDIDATES = 4  # best sentences weighed for the answer
 # A further sentence is cited when the odds that it holds the answer where the first does not
-# exceed SUPPORT_ODDS, by a logistic model of how it compares with the first, fitted on the CMRC
-# 2018 and XQuAD dev questions and the seed's (docs/ranking.md, "How many sentences an answer cites").
-SUPPORT_WEIGHTS = {"score gap": -6.41, "relevance gap": -2.87, "cosine gap": -2.66, "focus": 3.92, "overlap": -1.95,
-                   "first's focus": -1.96, "first has the cue": -0.99, "has the cue": 0.85, "next to the first": 0.5,
-                   "other language": -0.46}
-SUPPORT_BIAS = -1.25
-SUPPORT_ODDS = 0.08
+# exceed SUPPORT_ODDS, by a logistic model of how it compares with the first and how sure the
+# first is, fitted on the CMRC 2018 and XQuAD dev questions and the seed's (docs/ranking.md,
+# "How many sentences an answer cites"). One that only lengthens the first's quote (it runs on
+# from it) costs the reader less than a citation of its own, so it needs lower odds.
+SUPPORT_WEIGHTS = {"score gap": -10.68, "relevance gap": -2.56, "cosine gap": -4.06, "focus": 2.35, "overlap": -2.35,
+                   "first's focus": 0.69, "first has the cue": -0.94, "has the cue": 0.52, "next to the first": 0.45,
+                   "other language": -0.67, "first's score": -3.5, "first's cosine": 0.61, "first's relevance": 2.55,
+                   "rank": -0.61, "passage rank": -0.82, "same passage": -1.06, "translated": 0.28, "typed": 0.24,
+                   "definition": 0.3}
+SUPPORT_BIAS = 1.8
+SUPPORT_ODDS = {"apart": 0.125, "joined": 0.05}
 TYPED_KINDS = ("person", "number", "date", "list")  # questions whose answer has a form a sentence can lack
 OUTRIGHT_KINDS = ("authors", "affiliation", "keywords")  # lines that answer alone: nothing after them adds to them
 PASSAGE_WEIGHT = 0.02  # how much a sentence's passage score (fused scale) counts beside its own (cosine scale)
@@ -262,26 +266,33 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
             break
     if not ranked:
         return []
-    first_hit, first, _ = ranked[0]
-    chosen = [ranked[0]] + [c for c in ranked[1:] if adds_support(query, first_hit, first, c[0], c[1])]
+    first_hit, first, first_span = ranked[0]
+    chosen = [ranked[0]] + [
+        (hit, scored, span) for rank, (hit, scored, span) in enumerate(ranked[1:], 1)
+        if adds_support(query, first_hit, first, hit, scored, rank, joins=hit.chunk.chunk_id == first_hit.chunk.chunk_id
+                        and _side_by_side(hit.chunk, first_span, span))
+    ]
     return _joined(chosen[:ANSWER_SENTENCES])
 
 
-def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, scored: SentenceScore) -> bool:
-    """Whether a sentence ranked after the answer's first is worth citing too: never after a
-    line that answers outright (the authors, the keywords); else from the same document and
+def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, scored: SentenceScore, rank: int,
+                 *, joins: bool) -> bool:
+    """Whether a sentence ranked after the answer's first (`rank` 1 is the next best) is worth
+    citing too: never after a line that answers outright (the authors, the keywords) or a
+    sentence defining what the question asks to define; else from the same document and
     language, and likely to hold the answer where the first does not, by `SUPPORT_WEIGHTS`:
     nearly as good as the first in score, relevance and cosine, holding terms only it holds
-    (focus), or what a typed question asks for that the first lacks."""
-    if first.sentence.kind in OUTRIGHT_KINDS:
+    (focus), or what a typed question asks for that the first lacks, and more likely the less
+    sure the first is. A sentence that `joins` the first's quote needs lower odds."""
+    if first.sentence.kind in OUTRIGHT_KINDS or (query.kind == "definition" and first.cue):
         return False
     if hit.chunk.doc_id != first_hit.chunk.doc_id or hit.chunk.lang != first_hit.chunk.lang:
         return False
     typed = query.kind in TYPED_KINDS
     chunk = hit.chunk
+    same_passage = chunk.chunk_id == first_hit.chunk.chunk_id
     order = chunk.sentences
-    beside = chunk.chunk_id == first_hit.chunk.chunk_id and abs(order.index(scored.sentence)
-                                                                 - order.index(first.sentence)) == 1
+    beside = same_passage and abs(order.index(scored.sentence) - order.index(first.sentence)) == 1
     features = {
         "score gap": first.score - scored.score,
         "relevance gap": first.relevance - scored.relevance,
@@ -293,9 +304,18 @@ def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, s
         "has the cue": float(typed and scored.cue),
         "next to the first": float(beside),
         "other language": float(chunk.lang != query.lang),
+        "first's score": first.score,
+        "first's cosine": first.cosine,
+        "first's relevance": first.relevance,
+        "rank": float(rank),
+        "passage rank": float(hit.rank),
+        "same passage": float(same_passage),
+        "translated": float(query.translated),
+        "typed": float(typed),
+        "definition": float(query.kind == "definition"),
     }
     logit = SUPPORT_BIAS + sum(SUPPORT_WEIGHTS[name] * value for name, value in features.items())
-    return 1 / (1 + math.exp(-logit)) > SUPPORT_ODDS
+    return 1 / (1 + math.exp(-logit)) > SUPPORT_ODDS["joined" if joins else "apart"]
 
 
 def _joined(chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]]) -> list[tuple[Hit, tuple[int, int]]]:

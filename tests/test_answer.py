@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import qa.evidence
@@ -16,7 +17,7 @@ from qa.evaluation import load_questions
 from qa.index import build_index
 from qa.lexical import LexicalIndex
 from qa.references import apa, gb_t_7714
-from qa.retrieval import Retriever
+from qa.retrieval import Hit, Retriever
 from qa.support import unmatched_terms
 from tests.conftest import SHARED_EVAL
 
@@ -357,3 +358,26 @@ def test_an_english_quote_is_glossed_in_chinese_by_the_papers_pairs_and_the_dict
     assert found[0].term == "digital potential difference" and (found[0].gloss, found[0].source) == ("数字势差", "paper")
     village = next(g for g in found if g.term == "village")
     assert village.source == "dictionary" and "村" in village.gloss
+
+
+def test_a_sentence_running_on_from_the_first_quote_needs_lower_odds_than_one_cited_apart():
+    from qa.answer import adds_support
+    from qa.evidence import SentenceScore
+    from qa.query import Query
+
+    text = "曼宁带领野马队夺冠。他成为史上年龄最大的四分卫。"
+    first_sentence, next_sentence = Sentence(0, 10, 1, "paragraph"), Sentence(10, 24, 1, "paragraph")
+    chunk = Chunk("d#0000", "d", (), "zh", 0, len(text), 1, 1, text, [first_sentence, next_sentence])
+    first = SentenceScore(first_sentence, 0.9, 0.9, 0.85, 0.5, 0.5, False)
+    following = SentenceScore(next_sentence, 0.8, 0.85, 0.82, 0.5, 0.2, False)
+    hit = Hit(1, 5.0, 0.85, chunk, "d", 0, (first, following))
+
+    def query(kind):
+        return Query("谁是年龄最大的四分卫？", "zh", np.zeros(4), {}, {}, 1.0, 1.0, np.zeros(4), kind=kind)
+
+    # Odds between the two bars: enough to lengthen the first's quote, not to be cited on its own.
+    assert adds_support(query(None), hit, first, hit, following, 1, joins=True)
+    assert not adds_support(query(None), hit, first, hit, following, 1, joins=False)
+    # After a sentence defining what the question asks to define, nothing is added.
+    defining = SentenceScore(first_sentence, 0.9, 0.9, 0.85, 0.5, 0.5, True)
+    assert not adds_support(query("definition"), hit, defining, hit, following, 1, joins=True)
