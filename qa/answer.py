@@ -269,8 +269,7 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
     first_hit, first, first_span = ranked[0]
     chosen = [ranked[0]] + [
         (hit, scored, span) for rank, (hit, scored, span) in enumerate(ranked[1:], 1)
-        if adds_support(query, first_hit, first, hit, scored, rank, joins=hit.chunk.chunk_id == first_hit.chunk.chunk_id
-                        and _side_by_side(hit.chunk, first_span, span))
+        if adds_support(query, first_hit, first, hit, scored, rank, joins=_side_by_side(first_hit, first_span, hit, span))
     ]
     return _joined(chosen[:ANSWER_SENTENCES])
 
@@ -319,12 +318,11 @@ def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, s
 
 
 def _joined(chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]]) -> list[tuple[Hit, tuple[int, int]]]:
-    """The chosen quotes in answer order, a quote that runs on into another one of the same
-    paragraph (no sentence or line break between: table rows stay apart) joined with it."""
+    """The chosen quotes in answer order, a quote that runs on into another (`_side_by_side`) joined with it."""
     quotes: list[tuple[Hit, tuple[int, int]]] = []
     for hit, _, (start, end) in chosen:
         for i, (other, (a, b)) in enumerate(quotes):
-            if other.chunk.chunk_id == hit.chunk.chunk_id and _side_by_side(hit.chunk, (a, b), (start, end)):
+            if _side_by_side(other, (a, b), hit, (start, end)):
                 quotes[i] = (other, (min(a, start), max(b, end)))
                 break
         else:
@@ -332,7 +330,12 @@ def _joined(chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]]) -> list[tu
     return quotes
 
 
-def _side_by_side(chunk: Chunk, one: tuple[int, int], other: tuple[int, int]) -> bool:
+def _side_by_side(one_hit: Hit, one: tuple[int, int], other_hit: Hit, other: tuple[int, int]) -> bool:
+    """Whether two quotes are of one passage and one runs on into the other: no sentence or line
+    break between them (table rows stay apart)."""
+    if one_hit.chunk.chunk_id != other_hit.chunk.chunk_id:
+        return False
+    chunk = one_hit.chunk
     (_, end), (start, _) = sorted([one, other])
     between = chunk.text[end - chunk.start : start - chunk.start]
     return not between.strip() and "\n" not in between
