@@ -244,7 +244,7 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
         (scored.score + PASSAGE_WEIGHT * hit.score, hit, scored)
         for hit in hits
         for scored in hit.sentences
-        if can_answer(query.kind, scored.sentence, hit.chunk.text_of(scored.sentence))
+        if can_answer(query, scored.sentence, hit.chunk.text_of(scored.sentence))
     ]
     if candidates:
         # The top passage's best sentence always leads: re-ranking put that passage first because of it.
@@ -341,10 +341,15 @@ def _side_by_side(one_hit: Hit, one: tuple[int, int], other_hit: Hit, other: tup
     return not between.strip() and "\n" not in between
 
 
-def can_answer(kind: str | None, sentence: Sentence, text: str) -> bool:
-    """Whether a sentence can answer a question of this kind (`qa.questions.answer_kind`). It still
-    ranks its passage: a table's header says what the table is about."""
+def can_answer(query: Query, sentence: Sentence, text: str) -> bool:
+    """Whether a sentence can answer the question, by what it asks for (`Query.kind`). It still
+    ranks its passage: a table's header says what the table is about, a byline who wrote it."""
+    kind = query.kind
     if kind in NEEDS_WORDS and not WORD.search(text):
+        return False
+    # The line of author names answers only who wrote the document: the role it is indexed with
+    # draws every question naming the authors ("作者提出了哪些对策？" was answered "曾凡军　王　鹏").
+    if sentence.kind == "authors" and not query.about_authors:
         return False
     # A table's caption, column header and source note name figures but give none.
     return not (kind == "number" and sentence.kind == "table" and not is_table_row(text))

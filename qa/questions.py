@@ -42,6 +42,14 @@ SOURCE_QUESTION = re.compile(r"出自|出处|来源|来自哪|引用|引自|文�
                              r"|\b(?:source|cite[sd]?|citation|reference|according to (?:which|what|whom)|book|report"
                              r"|article|journal|study|studies|published|wrote|written)\b", re.IGNORECASE)
 
+# A question for the authors themselves, beyond "who" (`CUES["person"]`): their names, what it is
+# by. "作者提出了哪些对策？" and "What do the authors propose?" ask about their work, not their names.
+AUTHORS_ASKED = re.compile(r"作者(?:是|有|为)?(?:哪几?位|哪些人?\W*$|什么人)|作者的?(?:姓名|名字|名单)|作者叫什么|谁写|撰写者"
+                           r"|^\W*(?:(?:the )?(?:paper|article)(?:'s|’s)? |本文的?|这篇文章的?|文章的?|论文的?)?"
+                           r"(?:作者|authors?)\W*$"
+                           r"|\bauthors?(?:'s?|’s?)? names?\b|\bnames? of the authors?\b|\b(?:written|authored) by\b",
+                           re.IGNORECASE)
+
 
 class QuestionError(ValueError):
     """A question that cannot be searched; the message tells the user what to type instead."""
@@ -85,6 +93,11 @@ def answer_kind(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return "definition" if asked_term(question) else None
+
+
+def asks_for_authors(question: str, kind: str | None) -> bool:
+    """Whether the question asks who wrote the document, so its line of author names may answer it."""
+    return kind == "person" or AUTHORS_ASKED.search(question) is not None
 
 
 def asked_count(question: str) -> int | None:

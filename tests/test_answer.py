@@ -52,6 +52,11 @@ def test_author_questions_find_the_byline(seed_index, embedder):
         assert any("曾凡军" in c.quote or "ZENG Fan-jun" in c.quote for c in answer.citations), question
         # A table row of bare figures ("2021 74652 -0.55% …") names no one: it is never quoted for "who".
         assert all(re.search(r"[^\W\d_]", c.quote) for c in answer.citations), question
+    # A question about the authors' work is not answered with their names.
+    for question in ("What measures do the authors propose?", "作者提出了哪些对策？"):
+        answer = ask(retriever, question)
+        assert not answer.abstained, question
+        assert all("曾凡军" not in c.quote and "ZENG Fan-jun" not in c.quote for c in answer.citations), question
 
 
 def test_a_question_for_the_keywords_quotes_the_whole_keyword_list(seed_index, embedder):

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from qa.evidence import focus_weights, has_new, list_lengths
-from qa.questions import answer_kind, asked_count
+from qa.questions import answer_kind, asked_count, asks_for_authors
 from qa.terms import tokenize
 
 FIVE_LAYERS_ZH = "由浅入深、由外向内形成以技术基础、资本动能、人才应用、生产扩散和权利核心为特征的城乡数字势差动力演进过程。"
 FIVE_LAYERS_EN = ("the dynamic evolution process of “technology foundation-capital momentum-talent application-"
                   "production diffusion-right core” composed of digital run and digital divide")
+
+
+def test_which_questions_ask_who_wrote_the_document():
+    asking = ["Who are the authors of the paper?", "这篇文章的作者是谁？", "作者有哪些？", "作者有哪几位？", "作者的姓名是什么？",
+              "What are the authors' names?", "Who wrote it?", "本文的作者", "Authors?", "The paper's authors?",
+              "Which paper is written by Zeng Fanjun?"]
+    about_their_work = ["What measures do the authors propose?", "作者提出了哪些对策？", "What do the authors argue?",
+                        "作者如何看待城市产业下乡？", "作者是如何看待城市产业下乡的？", "作者有哪些观点？",
+                        "What are the shortcomings of existing research according to the authors?"]
+    for question in asking:
+        assert asks_for_authors(question, answer_kind(question)), question
+    for question in about_their_work:
+        assert not asks_for_authors(question, answer_kind(question)), question
 
 
 def test_list_questions_and_the_count_they_ask_for():
