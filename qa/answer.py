@@ -148,8 +148,10 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     best_cosine = max((s.cosine for hit in hits[:PASSAGES_READ] for s in hit.sentences), default=0.0)
     # Only the hybrid ranking has a calibrated scale on which a passage can be said to stand out.
     top = hits[0].score if retriever.method == "hybrid" else None
-    # A where-do-the-authors-work question is answered outright by an affiliation line among its passages.
-    stated = query.kind == "affiliation" and any(s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
+    # Answered outright by a line among its passages: where the authors work by the affiliation line,
+    # what a term means by the sentence defining it ("文章如何定义数字势差？" reads far from "数字势差是…").
+    stated = query.kind in ("affiliation", "definition") and any(
+        s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
     support = assess(query.lang, best_cosine, query.coverage, query.unmatched, top, stated)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.

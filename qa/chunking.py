@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from qa.document import Block, Document
 from qa.readers.text import CJK_CHAR, language_of
 
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 # Chunk sizes count Chinese characters; a Latin-script character is worth this much of one, about
 # the ratio of their token counts, so an English chunk holds as much meaning as a Chinese one.
 LATIN_CHAR_WEIGHT = 0.4
@@ -23,6 +23,7 @@ ABBREVIATION = re.compile(r"(?:\b[A-Za-z]|\bet al|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|J
                           r"|\b(?:[a-zA-Z]\.){1,3}[a-zA-Z])\.$")
 OPENING_BRACKETS = {"（": "）", "(": ")", "“": "”", "「": "」", "『": "』", "《": "》"}
 BRACKET_REACH = 200  # characters within which an opened bracket must close to hold a sentence together
+WORD_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,19 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             right -= 1
         if left < right:
             result.append((left, right))
-    return result
+    return _punctuation_joined(text, result)
+
+
+def _punctuation_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of punctuation alone (a stray "。" after "…公司奖。 ") joined to the sentence before
+    them (the first to the one after): on their own they were quoted as answers."""
+    joined: list[tuple[int, int]] = []
+    for left, right in spans:
+        if joined and (not WORD_OR_DIGIT.search(text, left, right) or not WORD_OR_DIGIT.search(text, *joined[-1])):
+            joined[-1] = (joined[-1][0], right)
+        else:
+            joined.append((left, right))
+    return joined
 
 
 def _inside_brackets(text: str, start: int, cut: int, end: int) -> bool:

@@ -16,11 +16,19 @@ from qa.readers.text import is_cjk
 from qa.terms import stem, tokenize
 
 # The question's whole shape must be a definition request: "数字势差是什么？", not "X是什么性质的公司？".
+# Who does the defining may be named: "How does the paper define X?", "作者如何界定X？".
+_DEFINER_ZH = r"(?:(?:这篇|该|本)?(?:文章|文|论文|研究)|作者|本文)?(?:是)?"
+_DEFINER_EN = r"(?:the |this )?(?:paper|article|author|authors|study|text|document|it|they)"
 ASKED_TERM = re.compile(
-    r"^(?:什么(?:是|叫)|何为|何谓|如何(?:理解|定义))(?P<zh1>[^，。？?]{2,30})[？?]?$"
-    r"|^(?P<zh2>[^，。？?]{2,30}?)(?:指的?是|的(?:含义|定义|内涵|概念)是|是)什么(?:意思)?[？?]?$"
-    r"|^what (?:is|are) (?:meant by )?(?:an? |the )?(?P<en1>[^,?]{2,80}?)\??$"
+    rf"^(?:什么(?:是|叫做?)|何为|何谓|{_DEFINER_ZH}(?:如何|怎样|怎么)(?:理解|定义|界定))(?P<zh1>[^，。？?]{{2,30}}?)的?[？?]?$"
+    r"|^(?P<zh2>[^，。？?]{2,30}?)(?:指的?是|指|的(?:含义|定义|内涵|概念)是|是)什么(?:意思)?[？?]?$"
+    r"|^(?P<zh3>[^，。？?]{2,30}?)(?:是)?(?:如何|怎样|怎么)(?:被)?(?:定义|界定)的?[？?]?$"
+    r"|^what (?:is|are) (?:meant by )?(?:an? |the )?(?:(?:definition|meaning) of (?:an? |the )?)?"
+    r"(?P<en1>[^,?]{2,80}?)\??$"
     r"|^what does (?:an? |the )?(?P<en2>[^,?]{2,80}?) mean\??$"
+    rf"|^what (?:does|do) {_DEFINER_EN} mean by (?:an? |the )?(?P<en6>[^,?]{{2,80}}?)\??$"
+    rf"|^how (?:does|do|did) {_DEFINER_EN} define (?:an? |the )?(?P<en4>[^,?]{{2,80}}?)\??$"
+    r"|^how (?:is|are) (?:an? |the )?(?P<en5>[^,?]{2,80}?) defined(?: in [^,?]{2,40})?\??$"
     r"|^(?:define|explain the (?:term|concept|notion)(?: of)?) (?:an? |the )?(?P<en3>[^,?]{2,80}?)\??$",
     re.IGNORECASE,
 )

@@ -18,8 +18,10 @@ answerable ones start at 0.86. These signals together do:
   counties spent no fiscal money on…": "fiscal" and "money" of ten) is a dictionary gap, and
   the question is held to the support threshold alone;
 - per-language thresholds, because e5 scores English questions against Chinese text lower;
-- `stated`: the question asks where the authors work and a top passage is the affiliation line,
-  which answers it outright but, printed in English, has a low cosine with a Chinese question.
+- `stated`: a top passage answers the question outright: the affiliation line for where the
+  authors work (printed in English, it has a low cosine with a Chinese question), the sentence
+  defining the asked term for a definition question (worded "文章如何定义X？", the question
+  reads far from "X是…").
 
 Calibrated on answerable questions (`../shared/eval/seed_dev.jsonl`, every third XQuAD dev
 question in each language pair) against `tests/data/off_corpus.jsonl` (40 questions the seed

@@ -10,6 +10,12 @@ def test_sentence_split_keeps_numbers_and_closing_quotes():
     assert spans == ["比重为 38.6%，但仅为 8.9%。", "他说：“好。”", "然后呢？", "It rose 3.08 points.", "Then fell!"]
 
 
+def test_punctuation_alone_is_no_sentence():
+    text = "。开头。并获得“英国IT潜能组织”的公司奖。 。然后呢？"
+    spans = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    assert spans == ["。开头。", "并获得“英国IT潜能组织”的公司奖。 。", "然后呢？"]
+
+
 def test_sentence_split_passes_over_abbreviations_initials_and_open_brackets():
     text = ("Kearney Boulevard is named after millionaire M. Theo Kearney. It focuses on review (i.e. "
             "services) in St. Louis and the U.S. Army came. Brown v. Board of Education was cited by Jones "

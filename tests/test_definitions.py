@@ -11,7 +11,16 @@ def test_definition_questions_name_the_asked_term_without_its_modifiers():
     assert asked_term("What is the digital potential difference between urban and rural areas?") == \
         "digital potential difference"
     assert asked_term("What does reverse differential governance mean?") == "reverse differential governance"
-    for other in ("鑫诺卫星通信有限公司是什么性质的公司？", "城乡数字鸿沟有哪些表现？", "Who chairs the IPCC?"):
+    # Who does the defining may be named, and the definition asked for in other words.
+    for question in ("How does the paper define digital potential difference?", "How is digital potential difference "
+                     "defined in the paper?", "What is the definition of digital potential difference?",
+                     "What do the authors mean by digital potential difference?"):
+        assert asked_term(question) == "digital potential difference", question
+    for question in ("文章如何定义数字势差？", "作者是如何界定数字势差的？", "数字势差是如何定义的？", "数字势差指什么？",
+                     "什么叫做数字势差？"):
+        assert asked_term(question) == "数字势差", question
+    for other in ("鑫诺卫星通信有限公司是什么性质的公司？", "城乡数字鸿沟有哪些表现？", "Who chairs the IPCC?",
+                  "What does the author argue?", "What does the paper say about training farmers?"):
         assert asked_term(other) is None, other
     assert answer_kind("什么是数字势差？") == "definition"
     # A more specific kind wins: "what is the percentage" asks for a number.
