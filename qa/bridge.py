@@ -40,8 +40,9 @@ from qa.document import Document
 from qa.readers.text import language_of
 from qa.terms import chinese_words, english_words, stem, tokenize
 
-BRIDGE_FORMAT = 3  # bump when the built maps change, so cached bridges are rebuilt
+BRIDGE_FORMAT = 4  # bump when the built maps change, so cached bridges are rebuilt
 MAX_PHRASE = 3  # longest English phrase looked up as one gloss
+LOOSE_INSERTIONS = 2  # words a question may add inside a document's own term of three words or more
 CANDIDATES = 3  # Chinese words kept per English phrase
 SKIPPED_GLOSSES = ("cl:", "see ", "variant of", "old variant", "surname ", "abbr. for", "used in", "also written",
                    "pr.", "erhua", "japanese variant", "taiwan pr.", "radical ")
@@ -78,6 +79,7 @@ class Bridge:
         self.glossary_zh: dict[tuple[str, ...], list[str]] = {}  # the documents' own translations
         self.glossary_en: dict[str, str] = {}
         self.longest_glossary = 0  # words in the longest glossary phrase
+        self.glossary_phrases: list[tuple[tuple[str, ...], str]] = []  # (stems, Chinese) of three words or more
         for word, definitions in entries:
             phrases = [p for definition in definitions for p in gloss_phrases(definition)]
             if word not in self.to_en and phrases:
@@ -115,14 +117,18 @@ class Bridge:
         """This bridge with (English phrase, Chinese term) pairs that take precedence over the dictionary.
 
         A phrase of three words or more also matches with one inner word left out, as questions
-        shorten names: "reverse order governance" for Reverse Order Wisdom Governance.
+        shorten names: "reverse order governance" for Reverse Order Wisdom Governance; and with
+        words put in, as questions paraphrase them ("reverse differential order smart governance",
+        `_loose_glossary`).
         """
         bridge = copy.copy(self)
-        bridge.glossary_zh, bridge.glossary_en = {}, {}
+        bridge.glossary_zh, bridge.glossary_en, bridge.glossary_phrases = {}, {}, []
         for english, chinese in pairs:
             key = stems_of(english)
             if not key:
                 continue
+            if len(key) >= 3:
+                bridge.glossary_phrases.append((key, chinese))
             variants = [key] + [key[:i] + key[i + 1 :] for i in range(1, len(key) - 1)]
             for variant in variants:
                 bridge.glossary_zh.setdefault(variant, [])
@@ -150,8 +156,31 @@ class Bridge:
                     i += n
                     break
             else:
-                i = self._dictionary_terms(words, stems, i, terms, known)
+                n, chinese = self._loose_glossary(stems, i)
+                found = [t for t in tokenize(chinese) if known(t)]
+                if found:
+                    terms.update(dict.fromkeys(found, 1.0))
+                    i += n
+                else:
+                    i = self._dictionary_terms(words, stems, i, terms, known)
         return terms
+
+    def _loose_glossary(self, stems: list[str], i: int) -> tuple[int, str]:
+        """The longest span from `stems[i]` that reads as a glossary phrase of three words or more:
+        its first and last words, all its words but one inner one in order, and at most
+        LOOSE_INSERTIONS others; (the span's length, the phrase's Chinese), or (0, "")."""
+        best = (0, "")
+        for key, chinese in self.glossary_phrases:
+            if stems[i] != key[0]:
+                continue
+            for end in range(i + len(key) - 1, min(len(stems), i + len(key) + LOOSE_INSERTIONS) + 1):
+                span = stems[i:end]
+                if span[-1] != key[-1] or end - i <= best[0]:
+                    continue
+                matched = _common_in_order(span, key)
+                if matched >= len(key) - 1 and len(span) - matched <= LOOSE_INSERTIONS:
+                    best = (end - i, chinese)
+        return best
 
     def _dictionary_terms(self, words: list[str], stems: list[str], i: int, terms: dict[str, float],
                           known: Callable[[str], bool]) -> int:
@@ -202,6 +231,16 @@ class Bridge:
                     if known(term):
                         terms[term] = max(terms.get(term, 0.0), 1.0 / (rank + 1))
         return terms
+
+
+def _common_in_order(one: list[str], other: tuple[str, ...]) -> int:
+    """How many words the two hold in the same order (their longest common subsequence)."""
+    row = [0] * (len(other) + 1)
+    for word in one:
+        previous = 0
+        for j, theirs in enumerate(other, 1):
+            previous, row[j] = row[j], previous + 1 if word == theirs else max(row[j], row[j - 1])
+    return row[-1]
 
 
 @lru_cache(maxsize=65536)

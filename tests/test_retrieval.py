@@ -71,6 +71,10 @@ def test_a_bilingual_paper_translates_its_own_keywords_and_title(seed_document):
     # The coined term the dictionary cannot know, and a shortened form of one.
     assert {"数字", "势差"} <= set(bridge.chinese_terms("What is the digital potential difference?", known))
     assert "逆差" in bridge.chinese_terms("Does reverse order governance mean equal shares?", known)
+    # Paraphrased with words put in, up to two (and the term's own words but one, in order).
+    assert "逆差" in bridge.chinese_terms("What is reverse differential order smart governance?", known)
+    assert "逆差" not in bridge.chinese_terms("Reverse the flow of water, then order new rural governance", known)
+    assert "逆差" not in bridge.chinese_terms("What is order in reverse governance?", known)
     assert {"potenti", "differ"} <= set(bridge.english_terms("什么是数字势差？", known))
     # Without the glossary the dictionary alone has no reading for the term.
     assert "势差" not in Bridge.default().chinese_terms("What is the digital potential difference?", known)
