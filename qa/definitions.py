@@ -17,7 +17,7 @@ from qa.terms import stem, tokenize
 
 # The question's whole shape must be a definition request: "数字势差是什么？", not "X是什么性质的公司？".
 # Who does the defining may be named: "How does the paper define X?", "作者如何界定X？".
-_DEFINER_ZH = r"(?:(?:这篇|该|本)?(?:文章|文|论文|研究)|作者|本文)?(?:是)?"
+_DEFINER_ZH = r"(?:(?:这篇|该|本)?(?:文章|文|论文|研究)|作者)?(?:是)?"
 _DEFINER_EN = r"(?:the |this )?(?:paper|article|author|authors|study|text|document|it|they)"
 ASKED_TERM = re.compile(
     rf"^(?:什么(?:是|叫做?)|何为|何谓|{_DEFINER_ZH}(?:如何|怎样|怎么)(?:理解|定义|界定))(?P<zh1>[^，。？?]{{2,30}}?)的?[？?]?$"
