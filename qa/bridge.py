@@ -40,7 +40,7 @@ from qa.document import Document
 from qa.readers.text import language_of
 from qa.terms import chinese_words, english_words, stem, tokenize
 
-BRIDGE_FORMAT = 4  # bump when the built maps change, so cached bridges are rebuilt
+BRIDGE_FORMAT = 5  # bump when the built maps change, so cached bridges are rebuilt
 MAX_PHRASE = 3  # longest English phrase looked up as one gloss
 LOOSE_INSERTIONS = 2  # words a question may add inside a document's own term of three words or more
 CANDIDATES = 3  # Chinese words kept per English phrase
@@ -79,7 +79,8 @@ class Bridge:
         self.glossary_zh: dict[tuple[str, ...], list[str]] = {}  # the documents' own translations
         self.glossary_en: dict[str, str] = {}
         self.longest_glossary = 0  # words in the longest glossary phrase
-        self.glossary_phrases: list[tuple[tuple[str, ...], str]] = []  # (stems, Chinese) of three words or more
+        # (stems, Chinese) of the glossary's phrases of three words or more, by their first stem
+        self.glossary_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for word, definitions in entries:
             phrases = [p for definition in definitions for p in gloss_phrases(definition)]
             if word not in self.to_en and phrases:
@@ -122,13 +123,13 @@ class Bridge:
         `_loose_glossary`).
         """
         bridge = copy.copy(self)
-        bridge.glossary_zh, bridge.glossary_en, bridge.glossary_phrases = {}, {}, []
+        bridge.glossary_zh, bridge.glossary_en, bridge.glossary_phrases = {}, {}, {}
         for english, chinese in pairs:
             key = stems_of(english)
             if not key:
                 continue
             if len(key) >= 3:
-                bridge.glossary_phrases.append((key, chinese))
+                bridge.glossary_phrases.setdefault(key[0], []).append((key, chinese))
             variants = [key] + [key[:i] + key[i + 1 :] for i in range(1, len(key) - 1)]
             for variant in variants:
                 bridge.glossary_zh.setdefault(variant, [])
@@ -170,9 +171,7 @@ class Bridge:
         its first and last words, all its words but one inner one in order, and at most
         LOOSE_INSERTIONS others; (the span's length, the phrase's Chinese), or (0, "")."""
         best = (0, "")
-        for key, chinese in self.glossary_phrases:
-            if stems[i] != key[0]:
-                continue
+        for key, chinese in self.glossary_phrases.get(stems[i], ()):
             for end in range(i + len(key) - 1, min(len(stems), i + len(key) + LOOSE_INSERTIONS) + 1):
                 span = stems[i:end]
                 if span[-1] != key[-1] or end - i <= best[0]:
