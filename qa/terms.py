@@ -20,7 +20,12 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 jieba.setLogLevel(logging.WARNING)
 
 NUMBER = r"\d+(?:[.,]\d+)*(?:\s?[%％‰]|[∶:]\d+(?:\.\d+)?)?"
-TOKEN = re.compile(rf"(?P<number>{NUMBER})|(?P<latin>[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z])|(?P<cjk>[\u3400-\u9fff]+)")
+# Chinese characters set apart one by one are one run: a heading "结　论", a name "王　鹏", a PDF
+# line read as "数 字 势 差" (a space beside a word of two or more characters separates words).
+TOKEN = re.compile(rf"(?P<number>{NUMBER})|(?P<latin>[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z])"
+                   r"|(?P<cjk>(?<![\u3400-\u9fff])[\u3400-\u9fff](?:[ \t\u3000]+[\u3400-\u9fff](?![\u3400-\u9fff]))+"
+                   r"|[\u3400-\u9fff]+)")
+SPACES = re.compile(r"[ \t\u3000]+")
 
 # Function words and question words: they match everywhere and say nothing about a passage.
 STOPWORDS_ZH = frozenset(
@@ -82,7 +87,7 @@ def _terms(text: str) -> tuple[str, ...]:
             if word and word not in STOPWORDS_EN and len(word) > 1:
                 terms.append(stem(word))
         else:
-            terms.extend(word for word in jieba.cut_for_search(piece) if not _is_stopword_zh(word))
+            terms.extend(word for word in jieba.cut_for_search(SPACES.sub("", piece)) if not _is_stopword_zh(word))
     return tuple(terms)
 
 
@@ -97,7 +102,7 @@ def chinese_words(text: str) -> list[str]:
     words: list[str] = []
     for match in TOKEN.finditer(text):
         if match.lastgroup == "cjk":
-            words.extend(word for word in jieba.cut(match.group()) if not _is_stopword_zh(word))
+            words.extend(word for word in jieba.cut(SPACES.sub("", match.group())) if not _is_stopword_zh(word))
     return words
 
 

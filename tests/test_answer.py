@@ -130,6 +130,13 @@ def test_what_is_a_term_is_answered_by_the_sentence_that_defines_it(seed_index, 
         assert answer.citations[0].page == 1
 
 
+def test_a_question_for_the_conclusions_finds_the_section_headed_so(seed_index, embedder):
+    # The heading is set "四、结　论": read letter by letter, it held no 结论 and the question abstained.
+    answer = ask(Retriever(seed_index, embedder), "本文的主要结论是什么？")
+    assert not answer.abstained
+    assert answer.citations[0].section == ("四、结　论",)
+
+
 def test_asking_for_more_passages_does_not_reorder_the_first_ones(seed_index, embedder):
     retriever = Retriever(seed_index, embedder)
     for question in ("What are the five layers of the urban-rural digital divide?", "城乡数字鸿沟有哪些表现？"):
