@@ -15,6 +15,7 @@ from qa.evidence import SentenceScore
 from qa.glosses import Gloss, glosses
 from qa.lexical import Postings
 from qa.outline import Listing, listing_for
+from qa.overview import abstract_of
 from qa.query import Query
 from qa.questions import truncation_note
 from qa.readers.text import is_table_row, language_of
@@ -153,10 +154,17 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     stated = query.kind in ("affiliation", "definition") and any(
         s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
     support = assess(query.lang, best_cosine, query.coverage, query.unmatched, top, stated)
+    documents = retriever.index.documents
+    if query.about_document:
+        # The document of the best passage (or the one asked about: `doc_ids`) is summarized by its abstract.
+        document = documents[hits[0].chunk.doc_id]
+        if parts := abstract_of(document, query.lang):
+            citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(parts, 1)],
+                                query.lang, retriever.bridge, documents)
+            return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
-    documents = retriever.index.documents
     if query.kind == "list":
         listing = listing_for(readings(query, retriever.index.lexical), query.count, hits, documents)
         if listing:
@@ -166,8 +174,13 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     citations = glossed([cite(n, documents[hit.chunk.doc_id], hit.chunk.section, start, end)
                          for n, (hit, (start, end)) in enumerate(chosen, start=1)], query.lang, retriever.bridge,
                         documents)
-    parts = [f"{c.quote}[{c.n}]" if query.lang == "zh" else f"{c.quote} [{c.n}]" for c in citations]
-    return Answer(query.text, query.lang, ("" if query.lang == "zh" else " ").join(parts), False, citations, hits, support)
+    return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
+
+
+def _joined_text(citations: list[Citation], lang: str) -> str:
+    """The quotes one after another, each with its citation mark."""
+    parts = [f"{c.quote}[{c.n}]" if lang == "zh" else f"{c.quote} [{c.n}]" for c in citations]
+    return ("" if lang == "zh" else " ").join(parts)
 
 
 def cite(n: int, document: Document, section: tuple[str, ...], start: int, end: int) -> Citation:

@@ -14,7 +14,15 @@ from qa.bridge import Bridge
 from qa.definitions import asked_term, term_words
 from qa.embedding import AnswerEncoder, Embedder
 from qa.lexical import Postings
-from qa.questions import SOURCE_QUESTION, answer_kind, asked_count, asks_for_authors, clean_question, item_words
+from qa.questions import (
+    SOURCE_QUESTION,
+    answer_kind,
+    asked_count,
+    asks_for_authors,
+    asks_for_overview,
+    clean_question,
+    item_words,
+)
 from qa.readers.text import language_of
 from qa.support import Unmatched, unmatched_terms
 from qa.terms import tokenize
@@ -44,6 +52,7 @@ class Query:
     count: int | None = None  # for a list question, how many items it asks for, if it says
     about_sources: bool = False  # it asks about a source ("出自哪本书？"), so a reference footnote may answer it
     about_authors: bool = False  # it asks who wrote the document (`qa.questions.asks_for_authors`)
+    about_document: bool = False  # it asks what the whole document says (`qa.questions.asks_for_overview`)
     unmatched: Unmatched = field(default_factory=Unmatched)  # what an English question names that the corpus lacks
 
 
@@ -101,7 +110,8 @@ class QueryPreparer:
         return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
                      bool(translation), cleaned.truncated_from, frozenset(items),
                      asked_count(text) if kind == "list" else None, bool(SOURCE_QUESTION.search(text)),
-                     about_authors=asks_for_authors(text, kind), unmatched=unmatched)
+                     about_authors=asks_for_authors(text, kind), about_document=asks_for_overview(text),
+                     unmatched=unmatched)
 
     def translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
         """A question's dictionary translation, whose vector is added to the question's, when the

@@ -50,6 +50,22 @@ AUTHORS_ASKED = re.compile(r"作者(?:是|有|为)?(?:哪几?位|哪些人?\W*$|
                            r"|\bauthors?(?:'s?|’s?)? names?\b|\bnames? of the authors?\b|\b(?:written|authored) by\b",
                            re.IGNORECASE)
 
+# A question about the whole document: what it is about, its abstract, its main argument.
+_DOCUMENT_ZH = r"(?:这篇|本|该|此)?(?:文章|论文|文|研究|篇文章)?的?"
+_DOCUMENT_EN = r"(?:this|the) (?:paper|article|study|document|text)"
+ABOUT_DOCUMENT = re.compile(
+    rf"^{_DOCUMENT_ZH}(?:摘要|主要内容|内容|主旨|主题|研究主题|中心思想|核心观点|主要观点|主要论点)"
+    r"(?:是什么|是哪些|有哪些|说了什么|讲了什么|写了什么)?\W*$"
+    rf"|^{_DOCUMENT_ZH}(?:主要)?(?:讲|说|写|研究|讨论|探讨|论述)(?:了|的)?(?:些|是)?什么(?:内容|问题)?\W*$"
+    rf"|^(?:请)?(?:概括|总结|概述|简述)(?:一下)?{_DOCUMENT_ZH}(?:内容|主要内容)?\W*$"
+    rf"|^what(?:'s|’s| is| are) {_DOCUMENT_EN}(?: (?:mainly|all))? about\W*$"
+    rf"|^what(?: is| are|'s|’s) (?:{_DOCUMENT_EN}(?:'s|’s) |the )(?:main )?(?:argument|point|idea|topic|thesis|subject|gist)s?"
+    rf"(?: of {_DOCUMENT_EN})?\W*$"
+    rf"|^(?:please )?(?:summari[sz]e|give (?:me )?(?:a |an )?(?:summary|overview) of) {_DOCUMENT_EN}\W*$"
+    rf"|^what does (?:the|its|{_DOCUMENT_EN}(?:'s|’s)) abstract say\W*$|^(?:{_DOCUMENT_EN}(?:'s|’s) |the )?abstract\W*$",
+    re.IGNORECASE,
+)
+
 
 class QuestionError(ValueError):
     """A question that cannot be searched; the message tells the user what to type instead."""
@@ -98,6 +114,11 @@ def answer_kind(question: str) -> str | None:
 def asks_for_authors(question: str, kind: str | None) -> bool:
     """Whether the question asks who wrote the document, so its line of author names may answer it."""
     return kind == "person" or AUTHORS_ASKED.search(question) is not None
+
+
+def asks_for_overview(question: str) -> bool:
+    """Whether the question asks what the whole document says, which its abstract answers."""
+    return ABOUT_DOCUMENT.search(question.strip()) is not None
 
 
 def asked_count(question: str) -> int | None:

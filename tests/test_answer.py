@@ -16,6 +16,8 @@ from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
 from qa.index import build_index
 from qa.lexical import LexicalIndex
+from qa.overview import abstract_of
+from qa.readers.text import parse_text
 from qa.references import apa, gb_t_7714
 from qa.retrieval import Hit, Retriever
 from qa.support import unmatched_terms
@@ -135,6 +137,21 @@ def test_a_question_for_the_conclusions_finds_the_section_headed_so(seed_index, 
     answer = ask(Retriever(seed_index, embedder), "本文的主要结论是什么？")
     assert not answer.abstained
     assert answer.citations[0].section == ("四、结　论",)
+
+
+def test_a_question_about_the_whole_paper_is_answered_by_its_abstract(seed_index, embedder, seed_document):
+    retriever = Retriever(seed_index, embedder)
+    # No passage stands out for it: the best sentence was a run-in heading, or the question abstained.
+    for question, opening in (("What is this paper about?", "Abstract: Urban and rural areas"),
+                              ("这篇文章讲了什么？", "摘要：城乡是国家社会的主要构成部分")):
+        answer = ask(retriever, question)
+        assert not answer.abstained, question
+        assert len(answer.citations) == 1 and answer.citations[0].quote.startswith(opening), question
+        document = seed_index.documents[answer.citations[0].doc_id]
+        assert document.text[answer.citations[0].start:answer.citations[0].end] == answer.citations[0].quote
+    assert abstract_of(seed_document, "en")[0][0] == ("Abstract",)
+    assert abstract_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp at dusk.\n", "n", "n.md", markdown=True),
+                       "en") == []
 
 
 def test_asking_for_more_passages_does_not_reorder_the_first_ones(seed_index, embedder):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.evidence import focus_weights, has_new, list_lengths
-from qa.questions import answer_kind, asked_count, asks_for_authors
+from qa.questions import answer_kind, asked_count, asks_for_authors, asks_for_overview
 from qa.terms import tokenize
 
 FIVE_LAYERS_ZH = "由浅入深、由外向内形成以技术基础、资本动能、人才应用、生产扩散和权利核心为特征的城乡数字势差动力演进过程。"
@@ -22,6 +22,18 @@ def test_which_questions_ask_who_wrote_the_document():
         assert asks_for_authors(question, answer_kind(question)), question
     for question in about_their_work:
         assert not asks_for_authors(question, answer_kind(question)), question
+
+
+def test_which_questions_ask_what_the_whole_document_says():
+    asking = ["What is this paper about?", "What's the article about?", "Summarize the paper.", "What does the abstract say?",
+              "What is the main argument of the paper?", "这篇文章讲了什么？", "摘要说了什么？", "本文的主要内容是什么？",
+              "论文的核心观点是什么？", "概括一下这篇文章", "文章主要研究什么问题？"]
+    about_a_part = ["What is the paper's view on rural ageing?", "What are the main conclusions?", "文章的结论是什么？",
+                    "摘要中提到的数字势差是什么？", "What does the paper say about training farmers?", "本文研究了哪些数据？"]
+    for question in asking:
+        assert asks_for_overview(question), question
+    for question in about_a_part:
+        assert not asks_for_overview(question), question
 
 
 def test_list_questions_and_the_count_they_ask_for():
