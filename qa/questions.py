@@ -51,7 +51,7 @@ AUTHORS_ASKED = re.compile(r"作者(?:是|有|为)?(?:哪几?位|哪些人?\W*$|
                            re.IGNORECASE)
 
 # A question about the whole document: what it is about, its abstract, its main argument.
-_DOCUMENT_ZH = r"(?:这篇|本|该|此)?(?:文章|论文|文|研究|篇文章)?的?"
+_DOCUMENT_ZH = r"(?:这篇|本|该|此)?(?:文章|论文|文|研究)?的?"
 _DOCUMENT_EN = r"(?:this|the) (?:paper|article|study|document|text)"
 ABOUT_DOCUMENT = re.compile(
     rf"^{_DOCUMENT_ZH}(?:摘要|主要内容|内容|主旨|主题|研究主题|中心思想|核心观点|主要观点|主要论点)"
