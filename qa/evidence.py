@@ -108,13 +108,14 @@ def cites_a_work(kind: str, text: str) -> bool:
     return kind == "footnote" and CITATION.search(text) is not None
 
 
-def has_cue(query: Query, sentence_kind: str, text: str) -> bool:
-    """Whether a sentence has what the question asks for (`query.kind`)."""
+def has_cue(query: Query, sentence_kind: str, text: str, defined_by_meaning: Set[str] = frozenset()) -> bool:
+    """Whether a sentence has what the question asks for (`query.kind`); a definition question's
+    term may be matched by its words or, across languages, by meaning (`defined_by_meaning`)."""
     if query.kind in ("affiliation", "keywords"):
         return sentence_kind == query.kind
     if query.kind == "definition":
         defined = defined_term(text)
-        return defined is not None and defines(term_words(defined), query.asked)
+        return defined is not None and (defined in defined_by_meaning or defines(term_words(defined), query.asked))
     return not cites_a_work(sentence_kind, text) and has_new(query.kind, text, query.text, query.count)
 
 
@@ -167,8 +168,10 @@ def term_weights(query: Query, lexical: Postings) -> dict[str, float]:
     return weights
 
 
-def score_sentences(query: Query, passages: list[Passage], lexical: Postings) -> list[list[SentenceScore]]:
-    """For each passage, its quotable sentences scored, best first."""
+def score_sentences(query: Query, passages: list[Passage], lexical: Postings,
+                    defined_by_meaning: Set[str] = frozenset()) -> list[list[SentenceScore]]:
+    """For each passage, its quotable sentences scored, best first; `defined_by_meaning`: terms
+    defined in the other language that mean the asked one (see `has_cue`)."""
     weights = term_weights(query, lexical)
     total = sum(weights.values())
     kind = query.kind
@@ -191,7 +194,7 @@ def score_sentences(query: Query, passages: list[Passage], lexical: Postings) ->
         for (sentence, cosine, answer_cosine), text, terms in zip(quotable, texts, present):
             overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
             focus = sum(w for t, w in focused.items() if t in terms) / focused_total if focused_total else 0.0
-            cue = bool(kind) and has_cue(query, sentence.kind, text)
+            cue = bool(kind) and has_cue(query, sentence.kind, text, defined_by_meaning)
             relevance = cosine + OVERLAP_WEIGHT * overlap + cue_weight * cue + answer_relevance * answer_cosine
             # Focus is relative to the passage, so it ranks sentences within it, never passages; so
             # does a row's label, which any question naming a year would match in some table.

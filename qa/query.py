@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa.bridge import Bridge
-from qa.definitions import asked_term, term_words
+from qa.definitions import asked_term, meaning_variants, term_words
 from qa.embedding import AnswerEncoder, Embedder
 from qa.lexical import Postings
 from qa.questions import (
@@ -54,6 +54,9 @@ class Query:
     about_authors: bool = False  # it asks who wrote the document (`qa.questions.asks_for_authors`)
     about_document: bool = False  # it asks what the whole document says (`qa.questions.asks_for_overview`)
     unmatched: Unmatched = field(default_factory=Unmatched)  # what an English question names that the corpus lacks
+    # for "what is X?" with a short X: the vectors of X's `meaning_variants`, to match terms defined
+    # in the other language by meaning (`qa.definitions.by_meaning`)
+    asked_vectors: np.ndarray | None = None
 
 
 class QueryPreparer:
@@ -79,6 +82,7 @@ class QueryPreparer:
         bridged: dict[str, float] = {}
         kind = answer_kind(text)
         asked: dict[str, float] = {}
+        variants: list[str] = []
         named = item_words(text) if kind == "list" else ""
         items = set(tokenize(named))
         if self.bridge is not None:
@@ -87,6 +91,7 @@ class QueryPreparer:
             if kind == "definition" and (term := asked_term(text)):
                 asked = {t: lexical.idf(t) if t in lexical else 0.0 for t in term_words(term)}
                 asked |= {t: w * lexical.idf(t) for t, w in self.bridge.translate(term, lang, known).items()}
+                variants = meaning_variants(term)
             if named:
                 items |= set(self.bridge.translate(named, lang, known))
         # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
@@ -99,19 +104,20 @@ class QueryPreparer:
         share = self.language_share.get(lang, 0.0)
         bridge_weight = (1 - coverage * share) * (1 - share) if bridged else 0.0
         translation = self.translation(text, lang, bridged) if bridged and share < 0.5 else ""
-        # One call of the model for both.
-        vectors = self.embedder.embed_queries([text, translation] if translation else [text])
+        # One call of the model for all.
+        vectors = self.embedder.embed_queries([text, *([translation] if translation else []), *variants])
         vector = vectors[0]
         if translation:
             vector = vector + TRANSLATION_WEIGHT * vectors[1]
             vector /= np.linalg.norm(vector)
+        asked_vectors = vectors[len(vectors) - len(variants):] if variants else None
         answer_vector = self.answer_encoder.embed([text])[0]
         unmatched = unmatched_terms(text, lang, lexical, self.bridge or Bridge.default())  # English questions only
         return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
                      bool(translation), cleaned.truncated_from, frozenset(items),
                      asked_count(text) if kind == "list" else None, bool(SOURCE_QUESTION.search(text)),
                      about_authors=asks_for_authors(text, kind), about_document=asks_for_overview(text),
-                     unmatched=unmatched)
+                     unmatched=unmatched, asked_vectors=asked_vectors)
 
     def translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:
         """A question's dictionary translation, whose vector is added to the question's, when the

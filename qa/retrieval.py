@@ -33,7 +33,7 @@ returned joined, once, at the rank of their best chunk.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,7 +42,7 @@ from qa.bridge import Bridge
 from qa.calibration import MIN_GROUP, sparse_moments
 from qa.chunking import Chunk, join_chunks
 from qa.config import Config, checked_top_k
-from qa.definitions import definition_weight
+from qa.definitions import by_meaning, defined_term, definition_weight, is_short_term
 from qa.document import PageSpan
 from qa.embedding import AnswerEncoder, Embedder
 from qa.evidence import Passage, SentenceScore, score_sentences
@@ -200,14 +200,15 @@ class Retriever:
             for p, chunk in zip(order, self.index.chunks_at(order))
         ]
         # Every method reads its passages' sentences, so answers can be compared across methods.
-        candidates = self._with_sentences(query, candidates)
+        defined = self._defined_by_meaning(query, candidates)
+        candidates = self._with_sentences(query, candidates, defined)
         if self.method == "hybrid":
             reranked = self._rerank(query, candidates[:reread], mean_of)
             candidates = reranked + candidates[reread:]
             if query.kind == "affiliation":
                 # The document's structure says which line answers: its affiliation line.
                 candidates.sort(key=lambda hit: hit.position not in self.affiliations)
-        candidates = self._whole_paragraphs(query, candidates)
+        candidates = self._whole_paragraphs(query, candidates, defined)
         return [replace(hit, rank=rank, pages=documents[hit.chunk.doc_id].span(hit.chunk.page_start, hit.chunk.page_end),
                         bridged=bridged_in(query, hit.chunk))
                 for rank, hit in enumerate(candidates[:top_k], start=1)]
@@ -233,7 +234,7 @@ class Retriever:
                 return [int(p) for p in ranked[:count]]
         return [int(p) for p in ranked]
 
-    def _whole_paragraphs(self, query: Query, hits: list[Hit]) -> list[Hit]:
+    def _whole_paragraphs(self, query: Query, hits: list[Hit], defined_by_meaning: Set[str]) -> list[Hit]:
         """Each paragraph once and whole: chunks that split a paragraph (up to PARAGRAPH_SPAN chunk
         lengths in all) are returned joined, at the rank of their best chunk, their sentences scored
         again together. Ranking reads the chunks, the reader gets the paragraph (small-to-big retrieval):
@@ -258,7 +259,8 @@ class Retriever:
                       for sentence, row in zip(chunk.sentences, self.index.sentence_rows(position))}
             parts.append((whole[n], paragraph, [row_at[sentence.start] for sentence in paragraph.sentences]))
         passages = self._passages(parts)
-        for (n, _), passage, sentences in zip(split, passages, score_sentences(query, passages, self.index.lexical)):
+        scored = score_sentences(query, passages, self.index.lexical, defined_by_meaning)
+        for (n, _), passage, sentences in zip(split, passages, scored):
             whole[n] = replace(whole[n], chunk=passage.chunk, sentences=tuple(sentences))
         return whole
 
@@ -389,10 +391,23 @@ class Retriever:
             start = end
         return passages
 
-    def _with_sentences(self, query: Query, hits: list[Hit]) -> list[Hit]:
+    def _with_sentences(self, query: Query, hits: list[Hit], defined_by_meaning: Set[str]) -> list[Hit]:
         passages = self._passages([(hit, hit.chunk, self.index.sentence_rows(hit.position)) for hit in hits])
-        scored = score_sentences(query, passages, self.index.lexical)
+        scored = score_sentences(query, passages, self.index.lexical, defined_by_meaning)
         return [replace(hit, sentences=tuple(sentences)) for hit, sentences in zip(hits, scored)]
+
+    def _defined_by_meaning(self, query: Query, hits: list[Hit]) -> frozenset[str]:
+        """The term, defined in the other language in one of the passages, that means the asked
+        one (`qa.definitions.by_meaning`); none for other questions."""
+        if query.asked_vectors is None:
+            return frozenset()
+        defined = sorted({term for hit in hits if hit.chunk.lang != query.lang for sentence in hit.chunk.sentences
+                          if (term := defined_term(hit.chunk.text_of(sentence))) and is_short_term(term)})
+        if not defined:
+            return frozenset()
+        cosines = (self.embedder.embed_passages(defined) @ query.asked_vectors.T).max(axis=1)
+        best = by_meaning(dict(zip(defined, cosines.tolist())))
+        return frozenset([best]) if best else frozenset()
 
     def _rerank(self, query: Query, hits: list[Hit], language_mean: Callable[[int], float]) -> list[Hit]:
         """Passages re-scored by their best sentence, or by the cross-encoder when one is given."""

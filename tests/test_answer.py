@@ -132,6 +132,18 @@ def test_what_is_a_term_is_answered_by_the_sentence_that_defines_it(seed_index, 
         assert answer.citations[0].page == 1
 
 
+def test_a_term_the_dictionary_cannot_carry_is_matched_to_its_definition_by_meaning(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    # "divide" is 划分 in CC-CEDICT, never 鸿沟; "permeability" is 透水性, not 渗透性. The first got a
+    # sentence leading up to the definition, with another after it; the second abstained.
+    for question, opening in (("What is the digital investment divide?", "数字投资鸿沟是指"),
+                              ("What does the strong permeability of the technology system mean?",
+                               "技术系统的“强渗透性”是指")):
+        answer = ask(retriever, question)
+        assert not answer.abstained, question
+        assert [c.quote[:len(opening)] for c in answer.citations] == [opening], question
+
+
 def test_a_question_for_the_conclusions_finds_the_section_headed_so(seed_index, embedder):
     # The heading is set "四、结　论": read letter by letter, it held no 结论 and the question abstained.
     answer = ask(Retriever(seed_index, embedder), "本文的主要结论是什么？")

@@ -1,6 +1,6 @@
 """Definition questions ("什么是X？", "What is X?") and the sentences that define X."""
 
-from qa.definitions import asked_term, defined_term, defines, term_words
+from qa.definitions import asked_term, by_meaning, defined_term, defines, is_short_term, meaning_variants, term_words
 from qa.questions import answer_kind
 
 
@@ -19,6 +19,8 @@ def test_definition_questions_name_the_asked_term_without_its_modifiers():
     for question in ("文章如何定义数字势差？", "作者是如何界定数字势差的？", "数字势差是如何定义的？", "数字势差指什么？",
                      "什么叫做数字势差？"):
         assert asked_term(question) == "数字势差", question
+    assert asked_term("What does the digital production divide refer to?") == "digital production divide"
+    assert asked_term("Define the digital talent divide.") == "digital talent divide"
     for other in ("鑫诺卫星通信有限公司是什么性质的公司？", "城乡数字鸿沟有哪些表现？", "Who chairs the IPCC?",
                   "What does the author argue?", "What does the paper say about training farmers?"):
         assert asked_term(other) is None, other
@@ -45,3 +47,17 @@ def test_a_definition_must_be_of_the_asked_term():
     # English keeps its function words: "a further type of committee" does not define "committees".
     assert not defines(term_words("further type of committee"), {"committe": 3.0})
     assert defines(term_words("Committees"), {"committe": 3.0})
+
+
+def test_only_short_terms_are_matched_by_meaning_and_only_a_clear_winner():
+    assert is_short_term("digital talent divide") and is_short_term("数字通才鸿沟")
+    # A clause read as a term matches anything by meaning.
+    assert not is_short_term("如果说农村信息化空间的优化") and not is_short_term("环保主义者担心的")
+    assert not is_short_term("term") and not is_short_term("proprietary system that Sky+HD uses in Europe")
+    assert meaning_variants("weak feedback structure of the urban-rural system") == ["weak feedback structure"]
+    assert meaning_variants("strong permeability of the technology system") == [
+        "strong permeability of the technology system", "strong permeability"]
+    assert by_meaning({"数字投资鸿沟": 0.82, "数字生产鸿沟": 0.79}) == "数字投资鸿沟"
+    assert by_meaning({"数字投资鸿沟": 0.82, "数字生产鸿沟": 0.815}) is None  # no clear winner
+    assert by_meaning({"数字投资鸿沟": 0.79}) is None  # not close enough
+    assert by_meaning({}) is None
