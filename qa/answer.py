@@ -14,7 +14,7 @@ from qa.document import Document, PageSpan, Section
 from qa.evidence import SentenceScore
 from qa.glosses import Gloss, glosses
 from qa.lexical import Postings
-from qa.outline import Listing, listing_for
+from qa.outline import PROPOSALS_SEEN, Listing, listing_for, proposals_for
 from qa.overview import abstract_of
 from qa.query import Query
 from qa.questions import truncation_note
@@ -135,8 +135,10 @@ class Answer:
 def ask(retriever: Retriever, question: str, top_k: int = 5, doc_ids: Iterable[str] | None = None) -> Answer:
     """A cited answer; with `doc_ids`, from those documents only."""
     query = retriever.query(question)
-    hits = retriever.search(query, top_k, doc_ids)
+    # Where a document's proposals lie is read from more passages than are shown.
+    hits = retriever.search(query, max(top_k, PROPOSALS_SEEN) if query.about_proposals else top_k, doc_ids)
     answer = _answer(retriever, query, hits)
+    answer.hits = answer.hits[:top_k]
     note = truncation_note(query.truncated_from, len(query.text), query.lang)
     if note:
         answer.notes.append(note)
@@ -162,6 +164,8 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
             citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(parts, 1)],
                                 query.lang, retriever.bridge, documents)
             return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
+    if query.about_proposals and (listing := proposals_for(hits, documents)):
+        return _listed(query, listing, hits, support, retriever.bridge)
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)

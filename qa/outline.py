@@ -7,10 +7,15 @@ five. A section qualifies when it has as many subsections as the question asks f
 how many), its heading holds enough of the question's terms (IDF-weighted; its own terms, or
 else those the dictionary bridge gives in the other language), and one of the passages
 retrieved for the question lies in it.
+
+A question for what the whole document proposes ("文章提出了哪些政策建议？", "What does the paper
+recommend?") is answered the same way by the section of its proposals (`proposals_for`): in the
+seed paper that is 三 again, where most passages retrieved for any wording of it lie.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from qa.document import Document, Section
@@ -19,6 +24,10 @@ from qa.retrieval import Hit
 
 HEADING_SHARE = 0.4  # of the question's term weight the section's heading must hold
 PASSAGES_SEEN = 5  # top passages one of which must lie in the section
+# "What does the paper recommend?" names no subject a heading could hold: the section of the
+# document's proposals is the one with subsections where the passages retrieved for it gather.
+PROPOSALS_SEEN = 10  # top passages counted
+PROPOSALS_MIN = 2  # of them the section must hold, more than any other section with subsections
 
 
 @dataclass(frozen=True)
@@ -57,3 +66,22 @@ def heading_share(heading: str, weights: dict[str, float]) -> float:
     total = sum(weights.values())
     terms = terms_of(heading)
     return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+
+def proposals_for(hits: list[Hit], documents: dict[str, Document]) -> Listing | None:
+    """The section whose subsections are a document's proposals: of the sections with two
+    subsections or more, the one holding the most of the top PROPOSALS_SEEN passages, at least
+    PROPOSALS_MIN and more than any other; None when no section stands out so."""
+    held: Counter[tuple[str, int]] = Counter()
+    listings: dict[tuple[str, int], Listing] = {}
+    for hit in hits[:PROPOSALS_SEEN]:
+        document = documents[hit.chunk.doc_id]
+        for section in document.walk_sections():
+            if len(section.children) >= 2 and section.start <= hit.chunk.start < section.end:
+                key = (document.doc_id, section.start)
+                held[key] += 1
+                listings[key] = Listing(document, section, tuple(section.children))
+    ranked = held.most_common(2)
+    if not ranked or ranked[0][1] < PROPOSALS_MIN or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    return listings[ranked[0][0]]

@@ -66,6 +66,20 @@ ABOUT_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 
+# A question for what the whole document proposes: its recommendations, measures, countermeasures.
+_PROPOSALS_ZH = r"(?:政策建议|对策建议|建议|对策|措施|举措|路径|策略|办法|政策)"
+_PROPOSALS_EN = (r"(?:policy |policies |main |key )?"
+                 r"(?:recommendations|measures|suggestions|solutions|strategies|policies|countermeasures|proposals)")
+_AUTHORS_EN = rf"(?:{_DOCUMENT_EN}|(?:the |its )?authors?|they)"
+ABOUT_PROPOSALS = re.compile(
+    rf"^{_DOCUMENT_ZH}(?:作者)?(?:提出|给出|提供|建议)了?(?:哪些|什么|何种|怎样的|哪几条)(?:样的)?{_PROPOSALS_ZH}\W*$"
+    rf"|^{_DOCUMENT_ZH}(?:作者)?(?:的|提出的)?{_PROPOSALS_ZH}(?:是什么|有哪些|是哪些)\W*$"
+    rf"|^what {_PROPOSALS_EN} (?:do|does|did) {_AUTHORS_EN} (?:propose|make|suggest|offer|recommend|give|put forward)\W*$"
+    rf"|^what (?:do|does|did) {_AUTHORS_EN} (?:recommend|propose|suggest)\W*$"
+    rf"|^what are {_DOCUMENT_EN}(?:'s|’s) {_PROPOSALS_EN}\W*$",
+    re.IGNORECASE,
+)
+
 
 class QuestionError(ValueError):
     """A question that cannot be searched; the message tells the user what to type instead."""
@@ -119,6 +133,12 @@ def asks_for_authors(question: str, kind: str | None) -> bool:
 def asks_for_overview(question: str) -> bool:
     """Whether the question asks what the whole document says, which its abstract answers."""
     return ABOUT_DOCUMENT.search(question.strip()) is not None
+
+
+def asks_for_proposals(question: str) -> bool:
+    """Whether the question asks what the whole document proposes ("文章提出了哪些政策建议？",
+    "What does the paper recommend?"), which the subsections of its proposals answer."""
+    return ABOUT_PROPOSALS.search(question.strip()) is not None
 
 
 def asked_count(question: str) -> int | None:

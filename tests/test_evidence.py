@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.evidence import focus_weights, has_new, list_lengths
-from qa.questions import answer_kind, asked_count, asks_for_authors, asks_for_overview
+from qa.questions import answer_kind, asked_count, asks_for_authors, asks_for_overview, asks_for_proposals
 from qa.terms import tokenize
 
 FIVE_LAYERS_ZH = "由浅入深、由外向内形成以技术基础、资本动能、人才应用、生产扩散和权利核心为特征的城乡数字势差动力演进过程。"
@@ -34,6 +34,18 @@ def test_which_questions_ask_what_the_whole_document_says():
         assert asks_for_overview(question), question
     for question in about_a_part:
         assert not asks_for_overview(question), question
+
+
+def test_which_questions_ask_what_the_whole_document_proposes():
+    asking = ["What policy recommendations do the authors make?", "What does the paper recommend?",
+              "What measures does the paper propose?", "What are the paper's policy recommendations?",
+              "文章提出了哪些政策建议？", "本文提出了什么对策建议？", "作者提出了哪些对策？", "本文的政策建议是什么？"]
+    about_a_part = ["What measures does the paper propose for rural talent?", "文章提出了哪些关于人才的建议？",
+                    "逆差序智治包括哪五个方面的举措？", "How should urban industries move into the countryside?"]
+    for question in asking:
+        assert asks_for_proposals(question), question
+    for question in about_a_part:
+        assert not asks_for_proposals(question), question
 
 
 def test_list_questions_and_the_count_they_ask_for():
