@@ -29,6 +29,7 @@ from qa.support import Unmatched, unmatched_terms
 from qa.terms import tokenize
 
 TRANSLATION_WEIGHT = 0.25  # of a question's dictionary translation in its vector (see `QueryPreparer.translation`)
+PHRASING_ZH = frozenset("采用 使用 运用 利用 用 采取 借助 提到 谈到 涉及".split())
 MIN_TRANSLATED = 0.8  # share of the question's words the bridge must carry for that
 
 
@@ -98,7 +99,8 @@ class QueryPreparer:
                 items |= set(self.bridge.translate(named, lang, known))
         # A term the corpus lacks counts with the highest IDF there is: it is as specific as can be.
         unseen = lexical.idf_of_unseen()
-        total = sum(lexical.idf(t) if t in lexical else unseen for t in terms)
+        # A verb of how the question is put ("文章采用了什么分析框架？") says nothing the corpus must hold.
+        total = sum(lexical.idf(t) if t in lexical else unseen for t in terms if t in lexical or t not in PHRASING_ZH)
         coverage = sum(lexical.idf(t) for t in terms if t in lexical) / total if total else 0.0
         # The question's own words can only match text in its language (in a Chinese paper with an
         # English abstract every word of an English question "occurs", but only in the abstract);
