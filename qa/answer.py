@@ -60,6 +60,12 @@ POINTS_BACK = re.compile(r"""[，,\s]*(?:
 # statement. The statement was in Latin"); a name ("The Doctor", "The Tran dynasty") stands alone.
 DEFINITE_OPENING = re.compile(r"\s*The ([a-z][\w'’-]*)")
 WHOLE_KINDS = ("keywords",)  # blocks quoted whole (see `quote_span`)
+# Items a sentence announces and numbers ("本文将关注三个核心要点：一是…；二是…；三是…", split at
+# "；" like clauses; "Two things followed: first, …") are quoted with it, up to the last.
+ANNOUNCES_ITEMS = re.compile(r"[：:]\s*(?:一是|其一|第一[，、]|首先[，,]|(?i:first(?:ly)?,)|[(（]?[1１一][)）])")
+NEXT_ITEM = re.compile(r"\s*(?:[二三四五六七八九十]是|其[二三四五六七八九十]|第[二三四五六七八九十][，、]|其次|再次|最后"
+                       r"|(?i:second(?:ly)?|third(?:ly)?|fourth(?:ly)?|fifth(?:ly)?|finally|lastly),"
+                       r"|[(（][2-9２-９二三四五六七八九][)）])")
 NO_EVIDENCE = {"zh": "文档中没有找到足够的依据", "en": "The documents do not contain enough evidence"}
 
 
@@ -286,6 +292,9 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
     if not ranked:
         return []
     first_hit, first, first_span = ranked[0]
+    if query.kind == "list" and first_span[1] > first.sentence.end and ANNOUNCES_ITEMS.search(
+            first_hit.chunk.text_of(first.sentence)):
+        return _joined(ranked[:1])  # the items the first announces are the list asked for
     chosen = [ranked[0]] + [
         (hit, scored, span) for rank, (hit, scored, span) in enumerate(ranked[1:], 1)
         if adds_support(query, first_hit, first, hit, scored, rank, joins=_side_by_side(first_hit, first_span, hit, span))
@@ -379,7 +388,8 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
     by pointing back ("他也以 39 岁高龄…成为史上年龄最大的四分卫" answers "who" only with the
     sentence naming him) and the one after it when that one opens by pointing back to it
     ("These include the Miller–Rabin test" says which algorithms). A keyword list, whose items
-    are split at "；" like clauses, is quoted whole. Never across a paragraph or a page."""
+    are split at "；" like clauses, is quoted whole; so are the items a sentence announces
+    (`ANNOUNCES_ITEMS`). Never across a paragraph or a page."""
     sentences = chunk.sentences  # in document order
     position = sentences.index(sentence)
     if sentence.kind in WHOLE_KINDS:
@@ -392,7 +402,13 @@ def quote_span(chunk: Chunk, sentence: Sentence) -> tuple[int, int]:
     start, end = sentence.start, sentence.end
     if position > 0 and _continues(chunk, sentences[position - 1], sentence):
         start = sentences[position - 1].start
-    if position + 1 < len(sentences) and _continues(chunk, sentence, sentences[position + 1]):
+    if ANNOUNCES_ITEMS.search(chunk.text_of(sentence)):
+        last = position
+        while (last + 1 < len(sentences) and NEXT_ITEM.match(chunk.text_of(sentences[last + 1]))
+               and _one_block(chunk, sentences[last], sentences[last + 1])):
+            last += 1
+        end = sentences[last].end
+    if end == sentence.end and position + 1 < len(sentences) and _continues(chunk, sentence, sentences[position + 1]):
         end = sentences[position + 1].end
     return start, end
 

@@ -249,6 +249,27 @@ def test_a_quote_takes_in_the_sentences_linked_to_it_by_a_pronoun_within_its_par
     assert quote_span(next_page, next_page.sentences[1]) == (10, 24)
 
 
+def test_a_sentence_announcing_its_items_is_quoted_with_all_of_them():
+    # Split at "；" like clauses, the third point was left out of the quote of "…三个核心要点：一是…".
+    parts = ["本文将关注三个核心要点：一是城乡社会结构的不平衡问题；", "二是将城乡视为一个系统；",
+             "三是尝试从方法论出发化解势差。", "此后另起一句。"]
+    text = "".join(parts)
+    bounds = [0]
+    for part in parts:
+        bounds.append(bounds[-1] + len(part))
+    sentences = [Sentence(start, end, 1, "paragraph") for start, end in zip(bounds, bounds[1:])]
+    chunk = Chunk("d#0000", "d", (), "zh", 0, len(text), 1, 1, text, sentences)
+    assert quote_span(chunk, sentences[0]) == (0, bounds[3])
+    assert quote_span(chunk, sentences[1]) == (bounds[1], bounds[2])  # an item alone is quoted alone
+
+
+def test_a_list_question_gets_the_whole_enumeration_the_paper_announces(seed_index, embedder):
+    answer = ask(Retriever(seed_index, embedder), "本文关注哪三个核心要点？")
+    assert len(answer.citations) == 1
+    quote = answer.citations[0].quote
+    assert quote.startswith("基于此，本文将关注三个核心要点：一是") and "二是" in quote and "三是" in quote
+
+
 @pytest.mark.parametrize(("before", "after", "linked"), [
     ("First the crew noticed an odor, which delayed the hatch.", "During this hold, a fire began.", True),
     ("Luther's version quickly became popular.", "As such, it made a contribution to German.", True),
