@@ -16,6 +16,7 @@ from qa.glosses import Gloss, glosses
 from qa.lexical import Postings
 from qa.outline import PROPOSALS_SEEN, Listing, listing_for, proposals_for
 from qa.overview import abstract_of
+from qa.publication import publication_of
 from qa.query import Query
 from qa.questions import truncation_note
 from qa.readers.text import is_table_row, language_of
@@ -163,15 +164,8 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
         s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
     support = assess(query.lang, best_cosine, query.coverage, query.unmatched, top, stated)
     documents = retriever.index.documents
-    if query.about_document:
-        # The document of the best passage (or the one asked about: `doc_ids`) is summarized by its abstract.
-        document = documents[hits[0].chunk.doc_id]
-        if parts := abstract_of(document, query.lang):
-            citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(parts, 1)],
-                                query.lang, retriever.bridge, documents)
-            return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
-    if query.about_proposals and (listing := proposals_for(hits, documents)):
-        return _listed(query, listing, hits, support, retriever.bridge)
+    if whole := _about_whole_document(retriever, query, hits, support):
+        return whole
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
@@ -185,6 +179,28 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
                          for n, (hit, (start, end)) in enumerate(chosen, start=1)], query.lang, retriever.bridge,
                         documents)
     return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
+
+
+def _about_whole_document(retriever: Retriever, query: Query, hits: list[Hit], support: Support) -> Answer | None:
+    """The answer to a question about the whole document of the best passage (or the one asked
+    about: `doc_ids`), before the support check, as no passage stands out for it: what it says
+    by its abstract, where it appeared by its imprint, what it proposes by the section of its
+    proposals; None for other questions, or when the document lacks what answers them."""
+    documents = retriever.index.documents
+    document = documents[hits[0].chunk.doc_id]
+    if query.about_document and (parts := abstract_of(document, query.lang)):
+        citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(parts, 1)],
+                            query.lang, retriever.bridge, documents)
+        return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
+    if query.about_publication and (published := publication_of(document, query.lang)):
+        path = document.section_path_at(published.start)
+        citations = glossed([cite(1, document, path, published.start, published.end)], query.lang, retriever.bridge,
+                            documents)
+        lead = published.statement + ("" if query.lang == "zh" else " ")
+        return Answer(query.text, query.lang, lead + _joined_text(citations, query.lang), False, citations, hits, support)
+    if query.about_proposals and (listing := proposals_for(hits, documents)):
+        return _listed(query, listing, hits, support, retriever.bridge)
+    return None
 
 
 def _joined_text(citations: list[Citation], lang: str) -> str:

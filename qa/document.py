@@ -128,6 +128,11 @@ class Document:
         ocr = any(page.ocr for page in self.pages if start <= page.number <= end)
         return PageSpan(start, end, self.printed_label(start), self.printed_label(end), ocr)
 
+    def section_path_at(self, offset: int) -> tuple[str, ...]:
+        """The path of the innermost section holding `offset`; () outside every section."""
+        holding = [s for s in self.walk_sections() if s.start <= offset < s.end]
+        return max(holding, key=lambda s: s.level).path if holding else ()
+
     def walk_sections(self):
         stack = list(reversed(self.sections))
         while stack:

@@ -18,16 +18,10 @@ def abstract_of(document: Document, lang: str) -> list[tuple[tuple[str, ...], in
     one in that language (a Chinese paper prints an English abstract too), else in any; empty
     when it has none. An abstract is a labelled block ("摘要：…") or the paragraphs under an
     "Abstract" heading."""
-    sections = list(document.walk_sections())
     blocks = [b for b in document.blocks if b.kind == "abstract"]
     if not blocks:
-        spans = [(s.start, s.end) for s in sections if ABSTRACT_HEADING.match(s.heading.strip())]
+        spans = [(s.start, s.end) for s in document.walk_sections() if ABSTRACT_HEADING.match(s.heading.strip())]
         blocks = [b for b in document.blocks if b.kind == "paragraph" and any(a <= b.start < e for a, e in spans)]
-
-    def path_at(offset: int) -> tuple[str, ...]:
-        holding = [s for s in sections if s.start <= offset < s.end]
-        return max(holding, key=lambda s: s.level).path if holding else ()
-
-    parts = [(path_at(b.start), b.start, b.end) for b in blocks]
+    parts = [(document.section_path_at(b.start), b.start, b.end) for b in blocks]
     own = [part for part in parts if language_of(document.text[part[1]:part[2]]) == lang]
     return own or parts

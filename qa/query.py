@@ -21,6 +21,7 @@ from qa.questions import (
     asks_for_authors,
     asks_for_overview,
     asks_for_proposals,
+    asks_for_publication,
     clean_question,
     item_words,
 )
@@ -56,6 +57,7 @@ class Query:
     about_authors: bool = False  # it asks who wrote the document (`qa.questions.asks_for_authors`)
     about_document: bool = False  # it asks what the whole document says (`qa.questions.asks_for_overview`)
     about_proposals: bool = False  # it asks what the whole document proposes (`qa.questions.asks_for_proposals`)
+    about_publication: bool = False  # it asks where the document appeared (`qa.questions.asks_for_publication`)
     unmatched: Unmatched = field(default_factory=Unmatched)  # what an English question names that the corpus lacks
     # for "what is X?" with a short X: the vectors of X's `meaning_variants`, to match terms defined
     # in the other language by meaning (`qa.definitions.by_meaning`)
@@ -121,7 +123,7 @@ class QueryPreparer:
                      bool(translation), cleaned.truncated_from, frozenset(items),
                      asked_count(text) if kind == "list" else None, bool(SOURCE_QUESTION.search(text)),
                      about_authors=asks_for_authors(text, kind), about_document=asks_for_overview(text),
-                     about_proposals=asks_for_proposals(text),
+                     about_proposals=asks_for_proposals(text), about_publication=asks_for_publication(text),
                      unmatched=unmatched, asked_vectors=asked_vectors)
 
     def translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:

@@ -80,6 +80,23 @@ ABOUT_PROPOSALS = re.compile(
     re.IGNORECASE,
 )
 
+# A question for where and when the document appeared: its journal, year, issue, pages, numbers.
+_PUBLISHED_ZH = r"(?:发表|刊发|刊登|刊载|出版)"
+ABOUT_PUBLICATION = re.compile(
+    rf"^{_DOCUMENT_ZH}(?:是)?(?:什么时候|何时|哪一?年|哪年|哪一期|第几期|在哪里?|在什么)(?:的)?{_PUBLISHED_ZH}"
+    rf"|^{_DOCUMENT_ZH}{_PUBLISHED_ZH}(?:于|在)(?:哪|什么|何)"
+    rf"|^{_DOCUMENT_ZH}(?:的)?{_PUBLISHED_ZH}(?:的)?(?:时间|年份|日期|期刊|刊物|杂志|信息)"
+    rf"|^{_DOCUMENT_ZH}(?:是)?(?:哪|什么)(?:个|本|家|一)?(?:期刊|杂志|刊物)"
+    rf"|^{_DOCUMENT_ZH}(?:的)?(?:文章编号|中图分类号|文献标识码|ISSN|DOI|页码|起止页码|期号|卷期)"
+    rf"|^when (?:was|is) {_DOCUMENT_EN} published(?: in)?\W*$"
+    rf"|^(?:in )?(?:what|which) (?:journal|periodical|issue|year|volume)(?: (?:was|is) {_DOCUMENT_EN}(?: published)?(?: in)?|"
+    rf" published {_DOCUMENT_EN}| did {_DOCUMENT_EN} appear(?: in)?)\W*$"
+    rf"|^where (?:was|is) {_DOCUMENT_EN} published\W*$"
+    rf"|^what (?:is|are) {_DOCUMENT_EN}(?:'s|’s) (?:doi|issn|publication (?:date|year|details)|page range|pages)\W*$"
+    rf"|^what (?:is|are) the (?:doi|issn|publication (?:date|year|details)|page range) of {_DOCUMENT_EN}\W*$",
+    re.IGNORECASE,
+)
+
 
 class QuestionError(ValueError):
     """A question that cannot be searched; the message tells the user what to type instead."""
@@ -139,6 +156,12 @@ def asks_for_proposals(question: str) -> bool:
     """Whether the question asks what the whole document proposes ("文章提出了哪些政策建议？",
     "What does the paper recommend?"), which the subsections of its proposals answer."""
     return ABOUT_PROPOSALS.search(question.strip()) is not None
+
+
+def asks_for_publication(question: str) -> bool:
+    """Whether the question asks where or when the document appeared ("这篇文章发表在哪个期刊？",
+    "When was the paper published?"), which its imprint answers (`qa.publication`)."""
+    return ABOUT_PUBLICATION.search(question.strip()) is not None
 
 
 def asked_count(question: str) -> int | None:

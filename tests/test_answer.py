@@ -17,6 +17,7 @@ from qa.evaluation import load_questions
 from qa.index import build_index
 from qa.lexical import LexicalIndex
 from qa.overview import abstract_of
+from qa.publication import publication_of, statement
 from qa.readers.text import parse_text
 from qa.references import apa, gb_t_7714
 from qa.retrieval import Hit, Retriever
@@ -164,6 +165,28 @@ def test_a_question_about_the_whole_paper_is_answered_by_its_abstract(seed_index
     assert abstract_of(seed_document, "en")[0][0] == ("Abstract",)
     assert abstract_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp at dusk.\n", "n", "n.md", markdown=True),
                        "en") == []
+
+
+def test_a_question_for_where_the_paper_appeared_is_answered_by_its_imprint(seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    # Searched as text, "When was the paper published?" got a footnote citing a book of 2001.
+    for question, stated in (("When was the paper published?", "Published in 2023, issue 5, pp. 171–180"),
+                             ("这篇文章发表在哪个期刊？", "发表于 2023 年第 5 期，第 171—180 页（ISSN 1000-8691）。")):
+        answer = ask(retriever, question)
+        assert answer.answer.startswith(stated), question
+        assert len(answer.citations) == 1 and "文章编号：1000—8691（2023）05—0171—10" in answer.citations[0].quote
+        assert answer.citations[0].page_label == "171"
+    # A document that records nothing of where it appeared is searched as before.
+    assert publication_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp.\n", "n", "n.md", markdown=True),
+                          "en") is None
+
+
+def test_publication_statements_say_what_the_metadata_has():
+    assert statement({"journal": "Journal of Rural Studies", "year": 2023, "volume": "12", "issue": "3",
+                      "first_page": 1, "last_page": 10, "doi": "10.1016/j.x.2023.1"}, "en") == (
+        "Published in Journal of Rural Studies (2023), volume 12, issue 3, pp. 1–10 (DOI 10.1016/j.x.2023.1).")
+    assert statement({"journal": "社会科学", "year": 2023, "issue": "5"}, "zh") == "发表于《社会科学》2023 年第 5 期。"
+    assert statement({"year": 2021}, "en") == "Published in 2021."
 
 
 def test_asking_for_more_passages_does_not_reorder_the_first_ones(seed_index, embedder):

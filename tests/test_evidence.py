@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.evidence import focus_weights, has_new, list_lengths
-from qa.questions import answer_kind, asked_count, asks_for_authors, asks_for_overview, asks_for_proposals
+from qa.questions import answer_kind, asked_count, asks_for_authors, asks_for_overview, asks_for_proposals, asks_for_publication
 from qa.terms import tokenize
 
 FIVE_LAYERS_ZH = "由浅入深、由外向内形成以技术基础、资本动能、人才应用、生产扩散和权利核心为特征的城乡数字势差动力演进过程。"
@@ -46,6 +46,21 @@ def test_which_questions_ask_what_the_whole_document_proposes():
         assert asks_for_proposals(question), question
     for question in about_a_part:
         assert not asks_for_proposals(question), question
+
+
+def test_which_questions_ask_where_the_document_appeared():
+    asking = ["When was the paper published?", "Which journal published this paper?", "What is the DOI of the paper?",
+              "In which journal was the paper published?", "What year was the article published?",
+              "这篇文章发表于哪一年？", "这篇文章发表在哪个期刊？", "文章编号是多少？", "本文是哪一年发表的？",
+              "文章刊登在哪一期？", "这篇文章的中图分类号是什么？"]
+    about_its_subject = ["Which journal did Tesla publish in?", "When was the Newcastle university founded?",
+                         "When was the paper published that the temperature graph was based on?",
+                         "What year did the company publish its report?", "数据来源于哪一年的统计年鉴？",
+                         "这篇文章的作者是谁？"]
+    for question in asking:
+        assert asks_for_publication(question), question
+    for question in about_its_subject:
+        assert not asks_for_publication(question), question
 
 
 def test_list_questions_and_the_count_they_ask_for():
