@@ -12,7 +12,9 @@ from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.document import Document, PageSpan, Section
 from qa.evidence import SentenceScore
+from qa.exhibits import exhibit_spans
 from qa.glosses import Gloss, glosses
+from qa.index import Index
 from qa.lexical import Postings
 from qa.outline import PROPOSALS_SEEN, Listing, listing_for, proposals_for
 from qa.overview import abstract_of
@@ -164,8 +166,8 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
         s.cue for hit in hits[:PASSAGES_READ] for s in hit.sentences)
     support = assess(query.lang, best_cosine, query.coverage, query.unmatched, top, stated)
     documents = retriever.index.documents
-    if whole := _about_whole_document(retriever, query, hits, support):
-        return whole
+    if structured := _by_document_structure(retriever, query, hits, support):
+        return structured
     if not support.answerable:
         # The closest passages stay visible, so the reader can judge for themselves.
         return Answer(query.text, query.lang, NO_EVIDENCE[query.lang], True, [], hits, support)
@@ -181,13 +183,18 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
     return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
 
 
-def _about_whole_document(retriever: Retriever, query: Query, hits: list[Hit], support: Support) -> Answer | None:
-    """The answer to a question about the whole document of the best passage (or the one asked
-    about: `doc_ids`), before the support check, as no passage stands out for it: what it says
-    by its abstract, where it appeared by its imprint, what it proposes by the section of its
-    proposals; None for other questions, or when the document lacks what answers them."""
+def _by_document_structure(retriever: Retriever, query: Query, hits: list[Hit], support: Support) -> Answer | None:
+    """The answer to a question the structure of the best passage's document answers (or of the
+    one asked about: `doc_ids`), before the support check, as no passage stands out for it: what
+    the document says by its abstract, where it appeared by its imprint, a numbered table or
+    figure by its caption and the sentences pointing to it, what it proposes by the section of
+    its proposals; None for other questions, or when the document lacks what answers them."""
     documents = retriever.index.documents
     document = documents[hits[0].chunk.doc_id]
+    if query.exhibit and (spans := exhibit_spans(query.exhibit, _chunks_of(retriever.index, document.doc_id))):
+        citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(spans, 1)],
+                            query.lang, retriever.bridge, documents)
+        return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
     if query.about_document and (parts := abstract_of(document, query.lang)):
         citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(parts, 1)],
                             query.lang, retriever.bridge, documents)
@@ -201,6 +208,10 @@ def _about_whole_document(retriever: Retriever, query: Query, hits: list[Hit], s
     if query.about_proposals and (listing := proposals_for(hits, documents)):
         return _listed(query, listing, hits, support, retriever.bridge)
     return None
+
+
+def _chunks_of(index: Index, doc_id: str) -> list[Chunk]:
+    return index.chunks_at(index.table.positions_of({doc_id}))
 
 
 def _joined_text(citations: list[Citation], lang: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from qa.bridge import Bridge
 from qa.definitions import asked_term, meaning_variants, term_words
 from qa.embedding import AnswerEncoder, Embedder
+from qa.exhibits import Exhibit, asked_exhibit
 from qa.lexical import Postings
 from qa.questions import (
     SOURCE_QUESTION,
@@ -58,6 +59,7 @@ class Query:
     about_document: bool = False  # it asks what the whole document says (`qa.questions.asks_for_overview`)
     about_proposals: bool = False  # it asks what the whole document proposes (`qa.questions.asks_for_proposals`)
     about_publication: bool = False  # it asks where the document appeared (`qa.questions.asks_for_publication`)
+    exhibit: Exhibit | None = None  # the numbered table or figure it asks to explain (`qa.exhibits`)
     unmatched: Unmatched = field(default_factory=Unmatched)  # what an English question names that the corpus lacks
     # for "what is X?" with a short X: the vectors of X's `meaning_variants`, to match terms defined
     # in the other language by meaning (`qa.definitions.by_meaning`)
@@ -124,6 +126,7 @@ class QueryPreparer:
                      asked_count(text) if kind == "list" else None, bool(SOURCE_QUESTION.search(text)),
                      about_authors=asks_for_authors(text, kind), about_document=asks_for_overview(text),
                      about_proposals=asks_for_proposals(text), about_publication=asks_for_publication(text),
+                     exhibit=asked_exhibit(text),
                      unmatched=unmatched, asked_vectors=asked_vectors)
 
     def translation(self, text: str, lang: str, bridged: dict[str, float]) -> str:

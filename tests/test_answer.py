@@ -14,6 +14,7 @@ from qa.answer import NO_EVIDENCE, ask, quote_span
 from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
+from qa.exhibits import Exhibit, asked_exhibit, exhibit_spans
 from qa.index import build_index
 from qa.lexical import LexicalIndex
 from qa.overview import abstract_of
@@ -187,6 +188,37 @@ def test_publication_statements_say_what_the_metadata_has():
         "Published in Journal of Rural Studies (2023), volume 12, issue 3, pp. 1–10 (DOI 10.1016/j.x.2023.1).")
     assert statement({"journal": "社会科学", "year": 2023, "issue": "5"}, "zh") == "发表于《社会科学》2023 年第 5 期。"
     assert statement({"year": 2021}, "en") == "Published in 2021."
+
+
+def test_a_numbered_table_or_figure_is_explained_by_its_caption_and_the_sentences_pointing_to_it(
+        seed_index, embedder):
+    retriever = Retriever(seed_index, embedder)
+    # "表1说明了什么？" abstained: a number matches every figure of the paper.
+    for question in ("表1说明了什么？", "What does Table 1 show?"):
+        answer = ask(retriever, question)
+        assert [c.quote[:5] for c in answer.citations] == ["表 1  ", "从增量来看"], question
+        assert answer.citations[1].quote.endswith("（详见表 1）。")
+    # The figure itself is not in the text: the sentence pointing to it is.
+    answer = ask(retriever, "What does Figure 2 show?")
+    assert len(answer.citations) == 1 and answer.citations[0].quote.endswith("（详见图 2）。")
+    assert asked_exhibit("表1的数据来源是什么？") is None  # a more specific question is searched as any
+    assert asked_exhibit("表一反映了什么问题？") == Exhibit("table", 1)
+    assert asked_exhibit("What is shown in Fig. 3?") == Exhibit("figure", 3)
+
+
+def test_an_exhibit_is_found_by_its_caption_and_the_sentences_naming_it():
+    parts = ["Rural employment grew slowly, as Figure 3 shows.", "Figure 3. Employment by sector.",
+             "Figure 31 is another.", "See Figure 3.2 for detail.", "The gap narrowed (Fig. 3)."]
+    text = " ".join(parts)
+    spans, start = [], 0
+    for part in parts:
+        spans.append((start, start + len(part)))
+        start += len(part) + 1
+    chunk = Chunk("d#0000", "d", ("Results",), "en", 0, len(text), 1, 1, text,
+                  [Sentence(a, b, 1, "paragraph") for a, b in spans])
+    assert exhibit_spans(Exhibit("figure", 3), [chunk]) == [
+        (("Results",), *spans[1]), (("Results",), *spans[0]), (("Results",), *spans[4])]
+    assert exhibit_spans(Exhibit("table", 3), [chunk]) == []
 
 
 def test_asking_for_more_passages_does_not_reorder_the_first_ones(seed_index, embedder):
