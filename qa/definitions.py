@@ -33,6 +33,12 @@ ASKED_TERM = re.compile(
     r"|^(?:define|explain the (?:term|concept|notion)(?: of)?) (?:an? |the )?(?P<en3>[^,?]{2,80}?)[?.]?$",
     re.IGNORECASE,
 )
+# "What is the name of X?", "What is another term for X?", "What is X called?" ask for a name,
+# not what a term means: taken for definitions, they drew a second citation more often (XQuAD
+# en→zh: 4 of 27 citations fewer without them, the same answers found).
+NAMING = re.compile(r"^(?:(?:the |another |a |an |one )?(?:name|term|word|title|nickname)s? (?:of|for)\b"
+                    r"|another (?:name|term|word)\b|.*\b(?:called|known as|referred to as|used for|made of|based on|named)$)",
+                    re.IGNORECASE)
 # A term's head noun comes before its modifiers: "digital divide [between urban and rural areas]",
 # "[城乡之间的]数字鸿沟".
 ENGLISH_MODIFIER = re.compile(r"\s+(?:between|among|in|within|across|for|during|at|on|under)\s.*$", re.IGNORECASE)
@@ -62,6 +68,8 @@ def asked_term(question: str) -> str | None:
     if not match:
         return None
     term = next(group for group in match.groups() if group).strip()
+    if NAMING.match(term):
+        return None
     term = ENGLISH_MODIFIER.sub("", term) if term.isascii() else CHINESE_MODIFIER.sub("", term)
     return term or None
 

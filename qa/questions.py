@@ -34,7 +34,9 @@ CUES = {
                          r"|\bwhat(?: is| was| are| were)?(?: the)?(?: total| average| overall)?"
                          r" (?:percentage|proportion|share|number|amount)\b",
                          re.IGNORECASE),
-    "person": re.compile(r"谁|哪位|\bwho(?:m|se)?\b", re.IGNORECASE),
+    # "Who" leading the question asks for a person; capitalized inside it, it names something
+    # ("Doctor Who", "the WHO").
+    "person": re.compile(r"谁|哪位|^\W*who(?:m|se)?\b|(?<!^)\b(?-i:who(?:m|se)?)\b", re.IGNORECASE),
 }
 # A question about sources ("出自哪本书？", "Which report gives the figure?") may be answered by one;
 # "according to the authors" only means "in the paper".

@@ -22,7 +22,9 @@ def test_definition_questions_name_the_asked_term_without_its_modifiers():
     assert asked_term("What does the digital production divide refer to?") == "digital production divide"
     assert asked_term("Define the digital talent divide.") == "digital talent divide"
     for other in ("鑫诺卫星通信有限公司是什么性质的公司？", "城乡数字鸿沟有哪些表现？", "Who chairs the IPCC?",
-                  "What does the author argue?", "What does the paper say about training farmers?"):
+                  "What does the author argue?", "What does the paper say about training farmers?",
+                  "What is the name of the French colony established in 1564?", "What is another name for State Route 168?",
+                  "What is the scale used to measure the strength of hurricanes called?"):
         assert asked_term(other) is None, other
     assert answer_kind("什么是数字势差？") == "definition"
     # A more specific kind wins: "what is the percentage" asks for a number.

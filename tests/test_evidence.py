@@ -74,6 +74,14 @@ def test_list_questions_and_the_count_they_ask_for():
     assert answer_kind("How many points did the Panthers defense surrender?") == "number"
 
 
+def test_who_asks_for_a_person_unless_it_names_something():
+    for question in ("Who wrote the paper?", "谁提出了数字势差？", "The measures were proposed by whom?",
+                     "Name the scholar who described the reverse salient."):
+        assert answer_kind(question) == "person", question
+    for question in ("What year did Doctor Who first air?", "When was the WHO founded?"):
+        assert answer_kind(question) != "person", question
+
+
 def test_enumerations_are_counted_in_chinese_english_and_chains():
     # The phrase before a Chinese list may join its first item, so one fewer is also possible.
     assert 5 in list_lengths(FIVE_LAYERS_ZH)
