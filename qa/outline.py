@@ -10,7 +10,8 @@ retrieved for the question lies in it.
 
 A question for what the whole document proposes ("文章提出了哪些政策建议？", "What does the paper
 recommend?") is answered the same way by the section of its proposals (`proposals_for`): in the
-seed paper that is 三 again, where most passages retrieved for any wording of it lie.
+seed paper that is 三 again, where most passages retrieved for most wordings of it lie, and the
+last of the sections that hold as many for the others.
 """
 
 from __future__ import annotations
@@ -69,19 +70,28 @@ def heading_share(heading: str, weights: dict[str, float]) -> float:
 
 
 def proposals_for(hits: list[Hit], documents: dict[str, Document]) -> Listing | None:
-    """The section whose subsections are a document's proposals: of the sections with two
+    """The section whose subsections are a document's proposals: of the body sections with two
     subsections or more, the one holding the most of the top PROPOSALS_SEEN passages, at least
-    PROPOSALS_MIN and more than any other; None when no section stands out so."""
+    PROPOSALS_MIN and more than any other. When none stands out so, the last in its document of
+    those holding as many as any other, all of one document: a paper sets out its proposals
+    after the analysis they answer ("作者提出了哪些对策？" finds one passage in the seed's section
+    of causes, one in that of measures). None when no such section holds a top passage."""
     held: Counter[tuple[str, int]] = Counter()
     listings: dict[tuple[str, int], Listing] = {}
     for hit in hits[:PROPOSALS_SEEN]:
         document = documents[hit.chunk.doc_id]
         for section in document.walk_sections():
-            if len(section.children) >= 2 and section.start <= hit.chunk.start < section.end:
+            if (section.part == "body" and len(section.children) >= 2
+                    and section.start <= hit.chunk.start < section.end):
                 key = (document.doc_id, section.start)
                 held[key] += 1
                 listings[key] = Listing(document, section, tuple(section.children))
-    ranked = held.most_common(2)
-    if not ranked or ranked[0][1] < PROPOSALS_MIN or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+    if not held:
         return None
-    return listings[ranked[0][0]]
+    most = max(held.values())
+    leading = [key for key, count in held.items() if count == most]
+    if len(leading) == 1 and most >= PROPOSALS_MIN:
+        return listings[leading[0]]
+    if len({doc_id for doc_id, _ in leading}) > 1:
+        return None
+    return listings[max(leading)]

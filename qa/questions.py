@@ -76,6 +76,7 @@ _AUTHORS_EN = rf"(?:{_DOCUMENT_EN}|(?:the |its )?authors?|they)"
 ABOUT_PROPOSALS = re.compile(
     rf"^{_DOCUMENT_ZH}(?:作者)?(?:提出|给出|提供|建议)了?(?:哪些|什么|何种|怎样的|哪几条)(?:样的)?{_PROPOSALS_ZH}\W*$"
     rf"|^{_DOCUMENT_ZH}(?:作者)?(?:的|提出的)?{_PROPOSALS_ZH}(?:是什么|有哪些|是哪些)\W*$"
+    rf"|^{_DOCUMENT_ZH}(?:作者)?有(?:哪些|什么)(?:样的)?{_PROPOSALS_ZH}\W*$"
     rf"|^what {_PROPOSALS_EN} (?:do|does|did) {_AUTHORS_EN} (?:propose|make|suggest|offer|recommend|give|put forward)\W*$"
     rf"|^what (?:do|does|did) {_AUTHORS_EN} (?:recommend|propose|suggest)\W*$"
     rf"|^what are {_DOCUMENT_EN}(?:'s|’s) {_PROPOSALS_EN}\W*$",

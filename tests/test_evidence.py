@@ -39,7 +39,8 @@ def test_which_questions_ask_what_the_whole_document_says():
 def test_which_questions_ask_what_the_whole_document_proposes():
     asking = ["What policy recommendations do the authors make?", "What does the paper recommend?",
               "What measures does the paper propose?", "What are the paper's policy recommendations?",
-              "文章提出了哪些政策建议？", "本文提出了什么对策建议？", "作者提出了哪些对策？", "本文的政策建议是什么？"]
+              "文章提出了哪些政策建议？", "本文提出了什么对策建议？", "作者提出了哪些对策？", "本文的政策建议是什么？",
+              "本文有哪些政策建议？", "作者有什么建议？"]
     about_a_part = ["What measures does the paper propose for rural talent?", "文章提出了哪些关于人才的建议？",
                     "逆差序智治包括哪五个方面的举措？", "How should urban industries move into the countryside?"]
     for question in asking:
