@@ -338,10 +338,15 @@ def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, s
     nearly as good as the first in score, relevance and cosine, holding terms only it holds
     (focus), or what a typed question asks for that the first lacks, and more likely the less
     sure the first is. A sentence that `joins` the first's quote needs lower odds."""
+    return support_odds(query, first_hit, first, hit, scored, rank) > SUPPORT_ODDS["joined" if joins else "apart"]
+
+
+def support_odds(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, scored: SentenceScore, rank: int) -> float:
+    """The odds, by `SUPPORT_WEIGHTS`, that a sentence holds the answer where the first does not (`adds_support`)."""
     if first.sentence.kind in OUTRIGHT_KINDS or (query.kind == "definition" and first.cue):
-        return False
+        return 0.0
     if hit.chunk.doc_id != first_hit.chunk.doc_id or hit.chunk.lang != first_hit.chunk.lang:
-        return False
+        return 0.0
     typed = query.kind in TYPED_KINDS
     chunk = hit.chunk
     same_passage = chunk.chunk_id == first_hit.chunk.chunk_id
@@ -369,7 +374,7 @@ def adds_support(query: Query, first_hit: Hit, first: SentenceScore, hit: Hit, s
         "definition": float(query.kind == "definition"),
     }
     logit = SUPPORT_BIAS + sum(SUPPORT_WEIGHTS[name] * value for name, value in features.items())
-    return 1 / (1 + math.exp(-logit)) > SUPPORT_ODDS["joined" if joins else "apart"]
+    return 1 / (1 + math.exp(-logit))
 
 
 def _joined(chosen: list[tuple[Hit, SentenceScore, tuple[int, int]]]) -> list[tuple[Hit, tuple[int, int]]]:

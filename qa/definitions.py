@@ -43,10 +43,12 @@ NAMING = re.compile(r"^(?:(?:the |another |a |an |one )?(?:name|term|word|title|
 # "[城乡之间的]数字鸿沟".
 ENGLISH_MODIFIER = re.compile(r"\s+(?:between|among|in|within|across|for|during|at|on|under)\s.*$", re.IGNORECASE)
 CHINESE_MODIFIER = re.compile(r"^.*的")
-# A sentence that defines: the term first (maybe after 所谓, maybe in quotes after a short
-# modifier: 城乡“逆差序智治”意指…, maybe with a bracketed gloss), then a copula.
-DEFINING_ZH = re.compile(r"^(?:所谓)?(?:[^，。；：、“”「」\s（(]{1,6}(?=[“「]))?[“「]?(?P<term>[^，。；：、“”「」\s（(]{2,16}?)"
-                         r"[”」]?(?:（[^）]*）|\([^)]*\))?[，,]?(?:是指|指的是|就是|是|指|即|意为|意指|系指|被定义为|定义为)")
+# A sentence that defines: the term first (maybe after 所谓, maybe in quotes after a modifier:
+# 城乡“逆差序智治”意指…, 城乡系统对技术的“弱反馈结构”是指…, maybe with a bracketed gloss), then a
+# copula, not negated ("逆差序智治并非是…", "西藏不是…" define nothing).
+DEFINING_ZH = re.compile(r"^(?:所谓)?(?:[^，。；：、“”「」\s（(]{1,12}(?=[“「]))?[“「]?(?P<term>[^，。；：、“”「」\s（(]{2,16}?)"
+                         r"(?<![非不])[”」]?(?:（[^）]*）|\([^)]*\))?[，,]?"
+                         r"(?:是指|指的是|就是|是|指|即|意为|意指|系指|被定义为|定义为)")
 DEFINING_EN = re.compile(r"^(?:the |an? )?[\"“]?(?P<term>[a-z][\w'’ -]{1,60}?)[\"”]?(?: \([^)]*\))?,?"
                          r" (?:is|are|refers? to|means|denotes|is defined as)\b", re.IGNORECASE)
 HEAD_SHARE = 0.5  # share of the asked term's weight a defined term must carry

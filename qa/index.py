@@ -49,7 +49,7 @@ from qa.readers import (
 )
 from qa.records import RecordMap, Records, write_records
 
-FORMAT_VERSION = 8  # 8: Chinese characters set apart one by one are one term (qa.terms.TOKEN)
+FORMAT_VERSION = 9  # 9: definitions after a longer modifier, none negated (qa.definitions.DEFINING_ZH)
 VECTOR_DTYPE = np.float16  # sentence and answer vectors on disk: half the size, cosines within 0.001
 HNSW_ABOVE = 50_000  # chunks; below, exact search costs a few milliseconds
 # efSearch 512 finds 0.96 of the exact top 10 at a million chunks (128: 0.86), in 2 ms (benchmarks/scale.py).

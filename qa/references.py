@@ -12,6 +12,7 @@ guessed; the type (`reference_type`) follows from what is known.
 from __future__ import annotations
 
 import datetime
+import re
 
 from qa.document import Document
 
@@ -84,15 +85,22 @@ def gb_t_7714(document: Document, page: int | None, page_end: int | None = None)
     return (text + (f" DOI:{meta['doi']}." if meta.get("doi") else "")).strip()
 
 
+NAME_PARTICLES = frozenset("van von der den de del della di da du dos le la ter ten".split())
+
+
 def _apa_name(name: str) -> str:
     """`ZENG Fan-jun` or `Fan-jun Zeng` → `Zeng, F.-j.`; a single word stays as it is."""
-    words = name.replace(",", " ").split()
+    words = re.sub(r"\.(?=[^\W\d_])", ". ", name).replace(",", " ").split()  # "Yu.A.Pusep": three words
     if len(words) < 2:
         return name
     if words[0].isupper():  # Chinese order in capitals: family name first
         family, given = words[0].title(), words[1:]
     else:
-        family, given = words[-1], words[:-1]
+        # A particle belongs to the family name: "Ivo H. M. van Stokkum" → "van Stokkum, I. H. M."
+        first_of_family = len(words) - 1
+        while first_of_family > 1 and words[first_of_family - 1] in NAME_PARTICLES:
+            first_of_family -= 1
+        family, given = " ".join(words[first_of_family:]), words[:first_of_family]
     initials = " ".join("-".join(part[:1] + "." for part in word.split("-")) for word in given)
     return f"{family}, {initials}"
 

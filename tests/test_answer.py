@@ -435,6 +435,18 @@ def test_the_first_page_gives_doi_isbn_and_a_thesis_degree():
     assert found == {"doi": "10.16538/j.cnki.fem.20230101.001", "isbn": "9787520112345", "type": "D", "degree": "博士"}
     assert imprint("A thesis submitted for the degree of Master of Arts") == {"type": "D"}
     assert imprint("文章编号：1000—8691（2023）05—0171—10")["last_page"] == 180
+    # An English first page: its issue line, else the date it was published.
+    assert imprint("January 2007, Volume 18, Issue 3. http://www.jstatsoft.org/") == {
+        "volume": "18", "issue": "3", "year": 2007}
+    assert imprint("Received 25 July 2008\nAccepted 8 September 2008\nPublished 3 October 2008") == {"year": 2008}
+
+
+def test_apa_names_keep_their_particles_and_split_initials_run_together(seed_document):
+    import dataclasses
+
+    document = dataclasses.replace(seed_document, lang="en", meta={
+        "title": "TIMP", "authors": ["Katharine M. Mullen", "Ivo H. M. van Stokkum", "Yu.A.Pusep"], "year": 2007})
+    assert apa(document, None).startswith("Mullen, K. M., van Stokkum, I. H. M., & Pusep, Y. A. (2007).")
 
 
 @pytest.mark.parametrize("question", ["逆差序智治包括哪五个方面的举措？",

@@ -38,6 +38,10 @@ def test_defining_sentences_open_with_their_term_and_a_copula():
     assert defined_term("The digital divide refers to unequal access to technology.") == "digital divide"
     # A quoted term may follow a short modifier: the term is what the quotes hold.
     assert defined_term("城乡“逆差序智治”意指在共同富裕理念的指引下……") == "逆差序智治"
+    assert defined_term("城乡系统对技术的“弱反馈结构”是指通过网络信息技术的“强渗透性”……") == "弱反馈结构"
+    # A negated copula defines nothing.
+    assert defined_term("逆差序智治并非是将城乡资源、收入和人才等要素进行“拉平式”分配") is None
+    assert defined_term("西藏不是所有僧徒都可以叫喇嘛。") is None
     assert defined_term("据估计，该市人口为853,382人。") is None
 
 

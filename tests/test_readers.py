@@ -377,3 +377,100 @@ def test_a_quote_is_boxed_on_its_own_characters_across_a_hyphenated_line_break(t
         for sentence in re.findall(r"[^。]{8,}。", document.text[page.start:page.end])[:5]:
             assert quote_boxes(seed, page.number, sentence)[2], (page.number, sentence)
     seed.close()
+
+
+def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthead_stamp_and_figure(tmp_path):
+    """What real papers do: the journal's masthead in the largest type above the title, an
+    issue line, a stamp up the margin, an abstract set in from both margins, a plot whose axis
+    labels are in large type, an equation number alone, a numbered heading longer than forty
+    characters, a lowered subscript on a band of its own."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "paper.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(WIDTH, 842))
+    body = ("The method reads every page of the paper and keeps its structure whole for the reader.",
+            "It is tested on papers that journals printed, with their mastheads, stamps and plots.")
+
+    def prose(y: float, lines: int, page: int = 1) -> float:
+        for n in range(lines):
+            pdf.setFont("Helvetica", 10)
+            pdf.drawString(72, y, body[(n + page) % 2] if n else f"Page {page} goes on with the argument of the paper.")
+            y -= 14
+        return y - 10
+
+    def heading(text: str, y: float) -> float:
+        pdf.setFont("Helvetica-Bold", 12)
+        pdf.drawString(72, y, text)
+        return y - 20
+
+    pdf.setFont("Helvetica", 28)
+    pdf.drawString(72, 790, "Journal of Testing Software")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 770, "March 2021, Volume 7, Issue 2.")
+    pdf.setFont("Helvetica", 18)
+    pdf.drawString(72, 735, "Reading Papers Without Losing Their Structure")
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(72, 712, "Ada Lovelace and Ivo van Stokkum")
+    pdf.saveState()
+    pdf.translate(30, 300)
+    pdf.rotate(90)
+    pdf.setFont("Times-Roman", 16)
+    pdf.drawString(0, 0, "arXiv:2101.00001v1 [cs.DL] 1 Mar 2021")
+    pdf.restoreState()
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(270, 680, "Abstract")
+    abstract = ["We read papers as their authors set them: the abstract here is set in",
+                "from both margins, and its lines are one paragraph, not one a line. The",
+                "masthead names the journal, not the paper; the stamp up the margin and",
+                "the labels of the plot are not part of the text."]
+    for n, line in enumerate(abstract):
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(115 if n == 0 else 100, 662 - n * 13, line)
+    y = heading("1. Introduction", 590)
+    y = prose(y, 8)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(300, y, "(17)")
+    y = prose(y - 24, 3)
+    pdf.drawString(72, y, "The deceleration parameter q")
+    pdf.setFont("Helvetica", 6)
+    pdf.drawString(72 + pdf.stringWidth("The deceleration parameter q", "Helvetica", 10), y - 6, "vol")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, y - 14, "stays positive in every realistic model.")
+    pdf.showPage()
+    pdf.beginForm("plot")
+    pdf.rect(0, 0, 300, 180)
+    pdf.setFont("Helvetica", 16)
+    pdf.drawString(130, 8, "time")
+    pdf.drawString(8, 150, "wavelength")
+    pdf.endForm()
+    for page in (2, 3):
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(72, 815, "Journal of Testing Software")
+        pdf.drawString(500, 815, str(page))
+        y = prose(780, 10, page)
+        if page == 2:
+            pdf.saveState()
+            pdf.translate(120, y - 190)
+            pdf.doForm("plot")
+            pdf.restoreState()
+            pdf.setFont("Helvetica", 10)
+            pdf.drawString(72, y - 210, "Figure 1: Spectra over time.")
+            y = heading("2. A second section whose heading runs well past forty characters", y - 240)
+            y = prose(y, 4)
+            y = heading("2.1. Its first subsection", y)
+            prose(y, 4)
+        pdf.showPage()
+    pdf.save()
+    document = read_document(path, tmp_path)
+    assert document.title == "Reading Papers Without Losing Their Structure"
+    assert document.authors == ["Ada Lovelace", "Ivo van Stokkum"]
+    assert {k: document.meta.get(k) for k in ("journal", "volume", "issue", "year")} == {
+        "journal": "Journal of Testing Software", "volume": "7", "issue": "2", "year": 2021}
+    assert "arXiv" not in document.text and "wavelength" not in document.text
+    outline = [(s.level, s.heading) for s in document.walk_sections() if s.part == "body"]
+    assert outline == [(1, "Abstract"), (1, "1. Introduction"),
+                       (1, "2. A second section whose heading runs well past forty characters"),
+                       (2, "2.1. Its first subsection")], outline
+    paragraphs = [document.text[b.start:b.end] for b in document.blocks if b.kind == "paragraph"]
+    assert any(p.startswith("We read papers") and p.endswith("not part of the text.") for p in paragraphs), paragraphs
+    assert any("parameter q vol stays positive" in p or "parameter qvol stays positive" in p for p in paragraphs)

@@ -17,6 +17,10 @@ ENGLISH_HEAD = re.compile(r"^(?P<journal>[A-Z][A-Za-z&:.,' ]{3,80}?)[,.]?\s+(?:V
                           r"(?:No\.?\s*(?P<issue>\d+))?[,.]?\s*)?\(?(?P<year>(19|20)\d{2})\)?"
                           r"(?:[,.]?\s*(?P<volume2>\d+)\s*\((?P<issue2>\d+)\))?")
 
+# "Journal of Cosmology and Astroparticle Physics 10 (2008) 003": volume, then the year.
+VOLUME_YEAR_HEAD = re.compile(r"^(?P<journal>[A-Z][A-Za-z&:.,' ]{3,80}?)\s+(?P<volume>\d{1,4})\s*"
+                              r"\((?P<year>(19|20)\d{2})\)(?P<volume2>)(?P<issue>)(?P<issue2>)")
+
 
 def article_number(text: str) -> dict:
     """ISSN, year, issue, first and last page from an article-number line, if the text has one."""
@@ -37,6 +41,8 @@ def journal_of(heads: list[str]) -> dict:
             return {"journal": match["journal"].strip(" ，,《》"), "year": int(match["year"]),
                     "issue": str(int(match["issue"]))}
         match = ENGLISH_HEAD.match(bare)
+        if not (match and (match["volume"] or match["volume2"])):
+            match = VOLUME_YEAR_HEAD.match(bare)
         if match and (match["volume"] or match["volume2"]):
             found = {"journal": match["journal"].strip(" ,."), "year": int(match["year"]),
                      "volume": match["volume"] or match["volume2"]}
@@ -45,6 +51,12 @@ def journal_of(heads: list[str]) -> dict:
     return {}
 
 
+# A first page's issue line: "January 2007, Volume 18, Issue 3.", "Vol. 12, No. 3, 2023".
+VOLUME_ISSUE = re.compile(r"\bVol(?:ume|\.)?\s*(?P<volume>\d{1,4})\s*[,，]?\s*(?:Issue|No\.?|Number)\s*(?P<issue>\d{1,4})\b",
+                          re.IGNORECASE)
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+PUBLISHED = re.compile(r"\b(?:Published(?: online)?|Available online)[:\s]+(?:[\w,.]+\s+){0,3}?((?:19|20)\d{2})\b",
+                       re.IGNORECASE)
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s，。；;,、）)\]]+)")
 ISBN = re.compile(r"ISBN[:：\s]*((?:97[89][-\s]?)?\d{1,5}[-\s]?\d{1,7}[-\s]?\d{1,7}[-\s]?[\dXx])\b")
 THESIS = re.compile(r"(博士|硕士)学位论文|\b(doctoral|master'?s|PhD|Ph\.D\.)\s+(?:thesis|dissertation)\b"
@@ -52,9 +64,17 @@ THESIS = re.compile(r"(博士|硕士)学位论文|\b(doctoral|master'?s|PhD|Ph\.
 
 
 def imprint(front: str) -> dict:
-    """What a document's first page says of where it appeared: the article-number line, a DOI,
-    an ISBN, a thesis's degree ("type": "D", "degree": "博士" / "doctoral" / "master's")."""
+    """What a document's first page says of where it appeared: the article-number line (else a
+    volume and issue line, and the year it was published), a DOI, an ISBN, a thesis's degree
+    ("type": "D", "degree": "博士" / "doctoral" / "master's")."""
     found = article_number(front)
+    if not found and (match := VOLUME_ISSUE.search(front)):
+        line = front[front.rfind("\n", 0, match.start()) + 1 : (front.find("\n", match.end()) + 1 or len(front) + 1) - 1]
+        found = {"volume": match["volume"], "issue": match["issue"]}
+        if year := YEAR.search(line):
+            found["year"] = int(year[0])
+    if "year" not in found and (match := PUBLISHED.search(front)):
+        found["year"] = int(match[1])
     if match := DOI.search(front):
         found["doi"] = match[1].rstrip(".")
     if match := ISBN.search(front):

@@ -15,6 +15,8 @@ unmapped glyphs), is read by OCR (`qa.readers.ocr`); its `Page.ocr` says so.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import statistics
 import unicodedata
@@ -31,6 +33,8 @@ from qa.readers.text import (
     Line,
     Unit,
     build_document,
+    has_word,
+    heading_kind,
     is_cjk,
     is_table_row,
     join_lines,
@@ -42,13 +46,21 @@ from qa.readers.text import (
 SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
 HEADING_TYPE = 1.12  # heading type is at least this share of the body's
 SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
+SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or superscript of a row beside it
 RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
 RUNNING_SHARE = 0.3  # and repeat on at least this share of the pages (and at least two)
 GARBAGE_SHARE = 0.15  # a page with more unusable characters than this is read by OCR
+TURNED = 0.2  # radians: a character turned further is not set along the line
+TURNED_SHARE = 0.3  # of a page's characters: fewer turned ones are dropped
+FIGURE_MIN = (0.1, 0.05)  # share of the page's width and height a figure spans at least
+FIGURE_MAX = 0.6  # share of the page's area: a larger image or drawing is the page itself
+FIGURE_TEXT_SHARE = 0.5  # a "figure" holding more of the page's characters holds its text
 PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,5}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
 FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
 # What PDF makers leave as the title: the source file's name, "Microsoft Word - draft.doc".
 JUNK_TITLE = re.compile(r"\.(docx?|exe|pdf|tex|dvi|ps|indd|rtf|odt)$|^Microsoft Word - |^untitled$", re.IGNORECASE)
+# A running head with one of these words names the journal; a title may be its own running head.
+JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?")
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
 
@@ -155,7 +167,7 @@ def read_page(pdf, index: int) -> PageLayout:
     page = pdf[index]
     try:
         width, height = page.get_size()
-        glyphs = page_glyphs(page)
+        glyphs = outside_figures(page_glyphs(page), figure_boxes(page, width, height))
         ocr = False
         if garbage_share(glyphs) > GARBAGE_SHARE or not glyphs:
             ocr = True
@@ -182,7 +194,7 @@ def page_glyphs(page) -> list[Glyph]:
 
     textpage = page.get_textpage()
     try:
-        glyphs = []
+        glyphs, turned = [], []
         space = ""
         high = None  # pdfium gives a character beyond the BMP (math italic 𝑥) as two UTF-16 halves
         for i in range(textpage.count_chars()):
@@ -218,10 +230,44 @@ def page_glyphs(page) -> list[Glyph]:
                 size = top - bottom
             glyphs.append(Glyph(ch, left, bottom, right, top, size, raw.FPDFText_GetFontWeight(textpage.raw, box_index),
                                 space))
+            angle = raw.FPDFText_GetCharAngle(textpage.raw, box_index) % (2 * math.pi)
+            turned.append(min(angle, 2 * math.pi - angle) > TURNED)
             space = ""
+        # A few turned characters are a stamp up the margin ("arXiv:0807.3577v2 [astro-ph]") or
+        # an axis label, whose letters would join the rows they cross; a page mostly turned is
+        # set sideways (a landscape table) and read as it is.
+        if sum(turned) < TURNED_SHARE * len(glyphs):
+            glyphs = [glyph for glyph, sideways in zip(glyphs, turned) if not sideways]
         return glyphs
     finally:
         textpage.close()
+
+
+def figure_boxes(page, width: float, height: float) -> list[tuple[float, float, float, float]]:
+    """The boxes of a page's figures: images and embedded drawings (form XObjects, as LaTeX
+    includes a plot) of some size, short of most of the page (a scan under its text layer, a
+    page drawn as one form)."""
+    import pypdfium2.raw as raw
+
+    boxes = []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM], max_depth=1):
+        left, bottom, right, top = obj.get_bounds()
+        w, h = right - left, top - bottom
+        if w >= FIGURE_MIN[0] * width and h >= FIGURE_MIN[1] * height and w * h <= FIGURE_MAX * width * height:
+            boxes.append((left, bottom, right, top))
+    return boxes
+
+
+def outside_figures(glyphs: list[Glyph], boxes: list[tuple[float, float, float, float]]) -> list[Glyph]:
+    """The glyphs not set inside a figure (its axis labels and legends would be read as
+    headings and run into the rows beside it), unless most of the page's are: then the
+    "figure" holds the page's text."""
+    def inside(glyph: Glyph) -> bool:
+        x, y = (glyph.x0 + glyph.x1) / 2, (glyph.y0 + glyph.y1) / 2
+        return any(left <= x <= right and bottom <= y <= top for left, bottom, right, top in boxes)
+
+    kept = [glyph for glyph in glyphs if not inside(glyph)]
+    return kept if len(kept) >= (1 - FIGURE_TEXT_SHARE) * len(glyphs) else glyphs
 
 
 def line_glyphs(text: str, left: float, bottom: float, right: float, top: float) -> list[Glyph]:
@@ -262,7 +308,33 @@ def rows_of(glyphs: list[Glyph]) -> list[Row]:
         else:
             bands.append([glyph])
             extent.append([glyph.y0, glyph.y1])
+    _merge_scripts(bands, extent)
     return [Row(segments_of(band)) for band in bands]
+
+
+def _merge_scripts(bands: list[list[Glyph]], extent: list[list[float]]) -> None:
+    """A band of a few small glyphs alone (the "vol" of a raised or lowered q_vol) joins the
+    nearer row beside it, within half that row's height: it is not a line of its own."""
+    if len(bands) < 2:
+        return
+    usual = statistics.median(g.size for band in bands for g in band)
+    index = 0
+    while index < len(bands):
+        band = bands[index]
+        if len(band) <= SCRIPT_GLYPHS and max(g.size for g in band) < SUPERSCRIPT * usual:
+            low, high = extent[index]
+            gaps = {}
+            for other in (index - 1, index + 1):
+                if 0 <= other < len(bands) and other != index:
+                    other_low, other_high = extent[other]
+                    gaps[other] = max(other_low - high, low - other_high, 0.0), 0.5 * (other_high - other_low)
+            near = [other for other, (gap, room) in gaps.items() if gap <= room]
+            if near:
+                target = min(near, key=lambda other: gaps[other][0])
+                bands[target].extend(band)
+                del bands[index], extent[index]
+                continue
+        index += 1
 
 
 def segments_of(band: list[Glyph]) -> list[Segment]:
@@ -346,7 +418,7 @@ def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_i
     all_text = "\n".join(line.text for line in lines)
     lang = language_of(all_text)
     units, _ = layout_units(lines, lang, footnote_lines=False)
-    meta = {**journal_of(heads), **_pdf_meta(info, pages, body_size), **meta}
+    meta = {**_pdf_meta(info, pages, body_size, heads), **journal_of(heads), **meta}
     document = build_document(units, footnotes, len(pages), lang, latin_vocabulary(all_text), doc_id, source, meta)
     document.pages = [Page(p.number, p.start, p.end, label=page.label, ocr=page.ocr)
                       for p, page in zip(document.pages, pages)]
@@ -401,10 +473,18 @@ def drop_running_lines(pages: list[PageLayout]) -> tuple[dict[int, str], list[st
         return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
     candidates: dict[int, list[Row]] = {}
+    # A page's first or last row beyond the zone is a head set far from the edge when it is in
+    # smaller type than the text.
+    outer: set[int] = set()
+    text_size = statistics.median([row.size for page in pages for row in page.rows] or [0.0])
     for page in pages:
         zone = RUNNING_ZONE * page.height
         edge = [row for row in page.rows[:2] if row.top >= page.height - zone]
         edge += [row for row in page.rows[-2:] if row.top <= zone + 2 * row.size and row not in edge]
+        for row in page.rows[:1] + page.rows[-1:]:
+            if row not in edge and row.size < SMALL_TYPE * text_size:
+                edge.append(row)
+                outer.add(id(row))
         candidates[page.number] = edge
     counts = Counter(key(row.text) for rows in candidates.values() for row in {key(r.text): r for r in rows}.values())
     sizes: dict[str, list[float]] = {}
@@ -421,7 +501,8 @@ def drop_running_lines(pages: list[PageLayout]) -> tuple[dict[int, str], list[st
             usual = abs(row.size - statistics.median(sizes[key(row.text)])) <= 0.15 * row.size
             numbered = offset is not None and page.number + offset in _end_numbers(row.text)
             # A head that changes with the chapter ("C 安装升级 7") runs with the page by its number.
-            if counts[key(row.text)] >= needed and usual or bare or numbered and len(row.text) <= 120:
+            repeated = counts[key(row.text)] >= needed and usual
+            if repeated or id(row) not in outer and (bare or numbered and len(row.text) <= 120):
                 page.rows.remove(row)
                 removed.append(row.text)
             if numbered:
@@ -620,7 +701,7 @@ def ordered_lines(rows: list[Row], width: float, cuts: list[tuple[float, float]]
 def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]], body_size: float,
                heading_sizes: list[float]) -> list[Line]:
     lines: list[Line] = []
-    previous: tuple[float, float, float] | None = None  # the previous line's top, its column's left, room left
+    previous: tuple[float, float, float, float] | None = None  # the previous line's top, its column's left, room left, start
     bold_body = _body_is_bold(rows)
     for segments, left, right in ordered_lines(rows, page.width, cuts):
         text_parts, markers, length = [], [], 0
@@ -636,7 +717,10 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             continue
         size = statistics.median(g.size for s in segments for g in s.glyphs)
         top = max(s.top for s in segments)
-        indented = segments[0].x0 > left + 0.8 * size
+        # Indented from its column, and further than the line before: an abstract or a quotation
+        # set in from both margins is one paragraph, not one a line.
+        indented = segments[0].x0 > left + 0.8 * size and (
+            previous is None or previous[1] != left or segments[0].x0 > previous[3] + 0.5 * size)
         gap = previous is not None and previous[1] == left and previous[0] - top > 2.2 * size
         # A sentence that ends its line although the next line's first word would have fitted
         # there ends a paragraph (justified or ragged-right, CJK or Latin).
@@ -644,10 +728,11 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             previous[2] > _first_word_width(segments[0]) + 0.3 * size)
         level = 0
         # A contents entry, or a row of figures, in whatever type, heads nothing.
-        if not TOC_ENTRY.search(text) and not is_table_row(text) and any(ch.isalpha() for ch in text):
+        if not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text):
             if size >= HEADING_TYPE * body_size:
                 level = next((i + 1 for i, s in enumerate(heading_sizes) if abs(size - s) <= 0.3), 0)
-            if not level and all(s.bold for s in segments) and len(text) <= 40 and not bold_body:
+            numbered = heading_kind(text, True) is not None  # "4. The apparent and average accelerations"
+            if not level and all(s.bold for s in segments) and (len(text) <= 40 or numbered) and not bold_body:
                 level = len(heading_sizes) + 1
         last_x1 = max(s.x1 for s in segments)
         next_column = previous is not None and top > previous[0]
@@ -657,12 +742,12 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             head = lines[-1]
             glue = " " if head.text[-1:].isascii() and text[:1].isascii() else ""
             lines[-1] = Line(head.text + glue + text, head.page, True, head.markers, level, typed=True)
-            previous = (top, left, float("inf"))
+            previous = (top, left, float("inf"), segments[0].x0)
             continue
         lines.append(Line(text, page.number, bool(indented or gap or short_before or level), tuple(markers), level,
                           typed=True, cells=len(segments)))
         # A heading ends its line short: what follows starts a paragraph.
-        previous = (top, left, float("inf") if level else right - last_x1)
+        previous = (top, left, float("inf") if level else right - last_x1, segments[0].x0)
     return lines
 
 
@@ -680,17 +765,28 @@ def _body_is_bold(rows: list[Row]) -> bool:
     return sum(s.bold for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
 
 
-def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float) -> dict:
-    """Title from the largest type on page 1 (else the PDF's own), authors from the PDF's
-    metadata, and a DOI printed on page 1."""
+def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float, heads: list[str]) -> dict:
+    """Title from the first run of rows in the largest type on page 1 that is not the journal's
+    masthead (a running head naming a journal: "Journal of Statistical Software", which is
+    kept as the journal), else the PDF's own; authors from the PDF's metadata, and a DOI
+    printed on page 1."""
     meta: dict = {}
     first = pages[0].rows
-    if first:
-        largest = max(row.size for row in first)
-        if largest >= HEADING_TYPE * body_size:
-            title, _ = join_lines([row.text for row in first if row.size >= largest - 0.25], set())
-            if sum(ch.isalpha() for ch in title) >= 2:  # not a large page or line number
-                meta["title"] = title.strip()
+    repeated = {bare for bare in (re.sub(r"[\d\s]+", "", head) for head in heads) if len(bare) >= 8}
+    for size in sorted({row.size for row in first}, reverse=True):
+        if size < HEADING_TYPE * body_size:
+            break
+        in_size = [abs(row.size - size) <= 0.25 for row in first]
+        start = in_size.index(True)
+        run = [row for row, _ in itertools.takewhile(lambda pair: pair[1], zip(first[start:], in_size[start:]))]
+        title, _ = join_lines([row.text for row in run], set())
+        bare = re.sub(r"[\d\s]+", "", title)
+        if JOURNAL_NAME.search(title) and any(head in bare for head in repeated):
+            meta["journal"] = title.strip()
+            continue
+        if sum(ch.isalpha() for ch in title) >= 2:  # not a large page or line number
+            meta["title"] = title.strip()
+        break
     if "title" not in meta and info.get("Title", "").strip() and not JUNK_TITLE.search(info["Title"].strip()):
         meta["title"] = info["Title"].strip()
     doi = re.search(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;])", " ".join(row.text for row in first))

@@ -122,6 +122,7 @@ NAMED_HEADINGS = re.compile(
     r"Acknowledge?ments|Appendix)$",
     re.I,
 )
+APPENDIX = re.compile(r"^(附\s*录|Appendix)", re.IGNORECASE)
 CN_NUMERAL = "一二三四五六七八九十百零〇"
 # (kind, pattern): a heading's kind decides its level by order of first appearance.
 HEADING_PATTERNS = [
@@ -145,17 +146,30 @@ MARKER = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]?([a-z])(?=[{CJK}“‘《（
 # from the contents page instead of the section it lists.
 TOC_ENTRY = re.compile(r"((\.\s?){4,}|[…·]{2,})\s*([\d]+|[ivxlc]+)$", re.IGNORECASE)
 CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNORECASE)
+LONGEST_SET_HEADING = 100  # characters
+LETTERS = re.compile(r"[^\W\d_]{2,}")
 ENDS_IN_PAGE = re.compile(r"\s([\d]{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
 
 
-def heading_kind(line: str) -> tuple[str, int] | None:
-    """The kind (and depth) of a heading line, or None for body text."""
+def has_word(text: str) -> bool:
+    """Whether a line holds a word (two letters in a row, or two Chinese characters), as a
+    heading does: "(17)", "Q≡Θ−Θ−σ, (3)" and "8. 5" are an equation's number, an equation and
+    an axis's ticks."""
+    return bool(LETTERS.search(text)) or sum(map(is_cjk, text)) >= 2
+
+
+def heading_kind(line: str, set_as_heading: bool = False) -> tuple[str, int] | None:
+    """The kind (and depth) of a heading line, or None for body text. A line the reader saw set
+    as a heading (bold or large type) may be longer: "5. Connection between the deceleration
+    parameter and observations"."""
     markdown = MARKDOWN_HEADING.match(line)
     if markdown:
         return "markdown", len(markdown.group(1))
-    if NAMED_HEADINGS.match(line):
+    if NAMED_HEADINGS.match(line) or CONTENTS_HEADING.match(line):
         return "named", 1
-    if len(line) > 40 or line[-1] in "。，；,;：:" or TOC_ENTRY.search(line) or is_table_row(line):
+    longest = LONGEST_SET_HEADING if set_as_heading else 40
+    if (len(line) > longest or line[-1] in "。，；,;：:" or TOC_ENTRY.search(line) or is_table_row(line)
+            or not has_word(line)):
         return None
     for kind, pattern in HEADING_PATTERNS:
         match = pattern.match(line)
@@ -163,7 +177,7 @@ def heading_kind(line: str) -> tuple[str, int] | None:
             continue
         if kind == "dotted":
             return f"dotted-{match.group(0).count('.') - match.group(0).endswith('.')}", 1
-        if kind in ("arabic-dot", "arabic-paren", "arabic-title") and len(line) > 30:
+        if kind in ("arabic-dot", "arabic-paren", "arabic-title") and len(line) > 30 and not set_as_heading:
             return None
         return kind, 1
     return None
@@ -367,9 +381,11 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             continue
         if line.blank_before:
             close_paragraph()
-        kind = heading_kind(text) if line.blank_before or not line.typed else None
+        kind = heading_kind(text, bool(line.heading_level)) if line.blank_before or not line.typed else None
         kind = kind or (("type", line.heading_level) if line.heading_level else None)
-        if kind is not None and (state != "front" or index > 0 or kind[0] in ("markdown", "named")):
+        # Lines in large type on the first page before the body are its title and authors, not headings.
+        if kind is not None and (state != "front" or kind[0] in ("markdown", "named")
+                                 or index > 0 and (kind[0] != "type" or line.page > lines[0].page)):
             close_paragraph()
             units.append(Unit("heading", [line], heading=kind))
             state = "body"
@@ -445,7 +461,7 @@ def build_document(units: list[Unit], footnote_units: list[Unit], page_count: in
     builder.finish_body(page_count)
     for unit in footnote_units:
         builder.add_footnote(unit)
-    title, authors = _front_matter(builder)
+    title, authors = _front_matter(builder, meta.get("title"))
     return Document(
         doc_id=doc_id,
         source=source,
@@ -462,8 +478,10 @@ def build_document(units: list[Unit], footnote_units: list[Unit], page_count: in
     )
 
 
-def _front_matter(builder: TextBuilder) -> tuple[str, list[str]]:
-    """Name the front/back matter lines: title, subtitle, authors, affiliation."""
+def _front_matter(builder: TextBuilder, known_title: str | None = None) -> tuple[str, list[str]]:
+    """Name the front/back matter lines: title, subtitle, authors, affiliation. When the reader
+    knows the title (a PDF's largest type), the lines before it are left unnamed: a journal's
+    logo or masthead is not the title, nor the title its authors."""
     title, authors = "", []
     groups: list[list[int]] = []
     for index, block in enumerate(builder.blocks):
@@ -473,12 +491,21 @@ def _front_matter(builder: TextBuilder) -> tuple[str, list[str]]:
             groups[-1].append(index)
         else:
             groups.append([index])
+    title_lines = 1
+    if known_title and groups:
+        start, title_lines = _title_lines(builder, groups[0], known_title) or (0, 1)
+        groups[0] = groups[0][start:]
     for group_number, group in enumerate(groups):
-        roles = ["title"]
+        lines = title_lines if group_number == 0 else 1
         texts = [builder.text[builder.blocks[i].start : builder.blocks[i].end] for i in group]
-        for text in texts[1:]:
+        roles = ["title"]
+        for number, text in enumerate(texts[1:], 1):
             if re.match(r"^[—–-]{1,2}", text) and roles[-1] == "title":
                 roles.append("subtitle")
+            elif number < lines:  # the known title runs on
+                roles.append("title")
+            elif not has_word(text):  # a row of affiliation marks ("1* 1 2 3") names no one
+                roles.append("front-line")
             elif "authors" not in roles:
                 roles.append("authors")
             else:
@@ -487,11 +514,26 @@ def _front_matter(builder: TextBuilder) -> tuple[str, list[str]]:
             old = builder.blocks[i]
             builder.blocks[i] = Block(role, old.start, old.end, old.section)
         if group_number == 0:
-            title = texts[0]
+            title = " ".join(text for text, role in zip(texts, roles) if role == "title")
             if "authors" in roles:
                 names = texts[roles.index("authors")]
                 authors = split_authors(names)
     return title, authors
+
+
+def _title_lines(builder: TextBuilder, group: list[int], title: str) -> tuple[int, int] | None:
+    """Where in a group of front lines a known title starts, and over how many lines it runs."""
+    wanted = re.sub(r"\s+", "", title)
+    texts = [re.sub(r"\s+", "", builder.text[builder.blocks[i].start : builder.blocks[i].end]) for i in group]
+    for start in range(len(texts)):
+        joined = ""
+        for end in range(start, len(texts)):
+            joined += texts[end]
+            if joined == wanted:
+                return start, end - start + 1
+            if not wanted.startswith(joined):
+                break
+    return None
 
 
 def split_authors(line: str) -> list[str]:
@@ -590,6 +632,8 @@ class TextBuilder:
             self._stack.clear()
         start, end = self._append(heading)
         self._note_pages([line], [0], start)
+        if self._stack and self._stack[0][0] == "named" and key != "named" and not APPENDIX.match(self._stack[0][1].heading):
+            self._close_sections(0, start)  # only an appendix holds sections: not the abstract, nor the contents
         keys = [k for k, _ in self._stack]
         # A kind already open is a sibling of that level; a new kind opens a deeper level.
         self._close_sections(keys.index(key) if key in keys else len(keys), start)
