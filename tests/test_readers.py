@@ -383,7 +383,7 @@ def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthea
     """What real papers do: the journal's masthead in the largest type above the title, an
     issue line, a stamp up the margin, an abstract set in from both margins, a plot whose axis
     labels are in large type, an equation number alone, a numbered heading longer than forty
-    characters, a lowered subscript on a band of its own."""
+    characters, a lowered subscript on a band of its own, a numbered line of program output."""
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "paper.pdf"
@@ -458,7 +458,9 @@ def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthea
             y = heading("2. A second section whose heading runs well past forty characters", y - 240)
             y = prose(y, 4)
             y = heading("2.1. Its first subsection", y)
-            prose(y, 4)
+            y = prose(y, 4)
+            pdf.setFont("Courier", 10)  # a session's output: numbered, after a gap, in body type
+            pdf.drawString(72, y - 20, "6.4 Mbytes of cons cells used (58%)")
         pdf.showPage()
     pdf.save()
     document = read_document(path, tmp_path)

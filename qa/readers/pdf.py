@@ -15,6 +15,7 @@ unmapped glyphs), is read by OCR (`qa.readers.ocr`); its `Page.ocr` says so.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import math
 import re
@@ -50,6 +51,8 @@ SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or super
 RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
 RUNNING_SHARE = 0.3  # and repeat on at least this share of the pages (and at least two)
 GARBAGE_SHARE = 0.15  # a page with more unusable characters than this is read by OCR
+FIXED_PITCH_FLAG = 1  # in a PDF font descriptor's flags, which TeX's Type 1 fonts often leave unset:
+TYPEWRITER_FONT = re.compile(rb"Courier|Mono|Consol|Menlo|Typewriter|CMTT|SFTT|Inconsolata|Code", re.IGNORECASE)
 TURNED = 0.2  # radians: a character turned further is not set along the line
 TURNED_SHARE = 0.3  # of a page's characters: fewer turned ones are dropped
 FIGURE_MIN = (0.1, 0.05)  # share of the page's width and height a figure spans at least
@@ -75,6 +78,7 @@ class Glyph:
     size: float
     weight: int
     space_before: str = ""  # the space character the file put before it; " " for one pdfium inferred
+    fixed_pitch: bool = False  # its font is a typewriter font (Courier, a code listing's)
 
     @property
     def middle(self) -> float:
@@ -108,6 +112,10 @@ class Segment:
     @property
     def bold(self) -> bool:
         return sum(g.weight >= 600 for g in self.glyphs) > len(self.glyphs) / 2
+
+    @property
+    def fixed_pitch(self) -> bool:
+        return sum(g.fixed_pitch for g in self.glyphs) > len(self.glyphs) / 2
 
 
 @dataclass
@@ -195,6 +203,7 @@ def page_glyphs(page) -> list[Glyph]:
     textpage = page.get_textpage()
     try:
         glyphs, turned = [], []
+        flags, font_name = ctypes.c_int(), ctypes.create_string_buffer(64)
         space = ""
         high = None  # pdfium gives a character beyond the BMP (math italic 𝑥) as two UTF-16 halves
         for i in range(textpage.count_chars()):
@@ -228,8 +237,10 @@ def page_glyphs(page) -> list[Glyph]:
                 # A font set at size 1 and scaled by the text matrix (register and government
                 # PDFs): the loose box, ascent to descent, is about the real size.
                 size = top - bottom
+            raw.FPDFText_GetFontInfo(textpage.raw, box_index, font_name, len(font_name), ctypes.byref(flags))
+            fixed = bool(flags.value & FIXED_PITCH_FLAG) or TYPEWRITER_FONT.search(font_name.value) is not None
             glyphs.append(Glyph(ch, left, bottom, right, top, size, raw.FPDFText_GetFontWeight(textpage.raw, box_index),
-                                space))
+                                space, fixed))
             angle = raw.FPDFText_GetCharAngle(textpage.raw, box_index) % (2 * math.pi)
             turned.append(min(angle, 2 * math.pi - angle) > TURNED)
             space = ""
@@ -703,6 +714,7 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
     lines: list[Line] = []
     previous: tuple[float, float, float, float] | None = None  # the previous line's top, its column's left, room left, start
     bold_body = _body_is_bold(rows)
+    fixed_body = _body_is_fixed_pitch(rows)
     for segments, left, right in ordered_lines(rows, page.width, cuts):
         text_parts, markers, length = [], [], 0
         for segment in segments:
@@ -744,8 +756,11 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             lines[-1] = Line(head.text + glue + text, head.page, True, head.markers, level, typed=True)
             previous = (top, left, float("inf"), segments[0].x0)
             continue
+        listing = not fixed_body and all(s.fixed_pitch for s in segments)
+        if listing:
+            level = 0
         lines.append(Line(text, page.number, bool(indented or gap or short_before or level), tuple(markers), level,
-                          typed=True, cells=len(segments)))
+                          typed=True, cells=len(segments), fixed_pitch=listing))
         # A heading ends its line short: what follows starts a paragraph.
         previous = (top, left, float("inf") if level else right - last_x1, segments[0].x0)
     return lines
@@ -763,6 +778,11 @@ def _first_word_width(segment: Segment) -> float:
 
 def _body_is_bold(rows: list[Row]) -> bool:
     return sum(s.bold for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
+
+
+def _body_is_fixed_pitch(rows: list[Row]) -> bool:
+    """A page mostly in a typewriter font (a plain-text printout) has its headings in it too."""
+    return sum(s.fixed_pitch for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
 
 
 def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float, heads: list[str]) -> dict:

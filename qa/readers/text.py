@@ -198,6 +198,7 @@ class Line:
     typed: bool = False  # the reader saw the type: a numbered line in body type heads only a new block
     cells: int = 1  # pieces the reader saw set apart by wide gaps (a table row has several)
     code: bool = False  # a line of a fenced code block (its fences included), kept as written
+    fixed_pitch: bool = False  # set in a typewriter font beside proportional text: a listing, which heads nothing
 
 
 def split_pages(text: str) -> list[list[str]]:
@@ -381,7 +382,8 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             continue
         if line.blank_before:
             close_paragraph()
-        kind = heading_kind(text, bool(line.heading_level)) if line.blank_before or not line.typed else None
+        numbered = (line.blank_before or not line.typed) and not line.fixed_pitch
+        kind = heading_kind(text, bool(line.heading_level)) if numbered else None
         kind = kind or (("type", line.heading_level) if line.heading_level else None)
         # Lines in large type on the first page before the body are its title and authors, not headings.
         if kind is not None and (state != "front" or kind[0] in ("markdown", "named")
