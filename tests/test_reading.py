@@ -119,6 +119,21 @@ def test_chinese_heading_levels_by_first_appearance():
     assert tree == [(1, "第一章 总论"), (2, "一、背景"), (3, "（一）细节"), (2, "二、方法")]
 
 
+def test_numbered_headings_follow_their_numbers_and_hold_a_word():
+    """A numbered table's rows ("9 Resilience", "20 Modifiability") and an equation's number
+    alone ("(17)") head nothing; a number may start again at 1 or skip one."""
+    raw = ("Title\n\n1 Introduction\n\nText one.\n\n(1) First point\n\nText.\n\n(2) Second point\n\n"
+           "Text.\n\n(17)\n\n2 Methods\n\nText two.\n\n(1) Sampling\n\nText.\n\n9 Resilience\n\n"
+           "20 Modifiability\n\n4 Results\n\nText three.\n")
+    document = parse_text(raw, "d", "d.txt")
+    tree = [(s.level, s.heading) for s in document.walk_sections()]
+    assert tree == [(1, "1 Introduction"), (2, "(1) First point"), (2, "(2) Second point"), (1, "2 Methods"),
+                    (2, "(1) Sampling"), (1, "4 Results")], tree
+
+
 def test_author_lines():
     assert split_authors("曾凡军\u3000王\u3000鹏") == ["曾凡军", "王鹏"]
     assert split_authors("ZENG Fan-jun & WANG Peng") == ["ZENG Fan-jun", "WANG Peng"]
+    assert split_authors("Ivan Rodriguez Montoya∗ and Tonatiuh Matos Chassin∗") == [
+        "Ivan Rodriguez Montoya", "Tonatiuh Matos Chassin"]
+    assert split_authors("曾凡军1，2　王鹏3") == ["曾凡军", "王鹏"]

@@ -740,7 +740,8 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             previous[2] > _first_word_width(segments[0]) + 0.3 * size)
         level = 0
         # A contents entry, or a row of figures, in whatever type, heads nothing.
-        if not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text):
+        # Nor does a row of three cells or more (a table's bold head row).
+        if not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text) and len(segments) <= 2:
             if size >= HEADING_TYPE * body_size:
                 level = next((i + 1 for i, s in enumerate(heading_sizes) if abs(size - s) <= 0.3), 0)
             numbered = heading_kind(text, True) is not None  # "4. The apparent and average accelerations"
@@ -757,7 +758,9 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             previous = (top, left, float("inf"), segments[0].x0)
             continue
         listing = not fixed_body and all(s.fixed_pitch for s in segments)
-        if listing:
+        # A line going on in lower case continues a heading or heads nothing ("of rows", the
+        # second line of a bold table head).
+        if listing or text[0].islower():
             level = 0
         lines.append(Line(text, page.number, bool(indented or gap or short_before or level), tuple(markers), level,
                           typed=True, cells=len(segments), fixed_pitch=listing))

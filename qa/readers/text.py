@@ -146,6 +146,7 @@ MARKER = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]?([a-z])(?=[{CJK}“‘《（
 # from the contents page instead of the section it lists.
 TOC_ENTRY = re.compile(r"((\.\s?){4,}|[…·]{2,})\s*([\d]+|[ivxlc]+)$", re.IGNORECASE)
 CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNORECASE)
+AFFILIATION_MARK = re.compile(r"(?<=[^\W\d_])[∗*†‡§¶#\d]+(?:[,，][∗*†‡§¶#\d]+)*(?=[\s,，、;；&]|$)")
 LONGEST_SET_HEADING = 100  # characters
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 ENDS_IN_PAGE = re.compile(r"\s([\d]{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
@@ -336,6 +337,7 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
     table: Unit | None = None
     code: Unit | None = None
     in_contents = False  # just after a "Contents" heading
+    numbering = Numbering()
 
     def close_paragraph() -> None:
         nonlocal paragraph, paragraph_kind
@@ -383,7 +385,11 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         if line.blank_before:
             close_paragraph()
         numbered = (line.blank_before or not line.typed) and not line.fixed_pitch
-        kind = heading_kind(text, bool(line.heading_level)) if numbered else None
+        # Set as a heading: in bold or large type, or, in a PDF, in capitals ("III. PROPOSED MODEL").
+        set_as_heading = bool(line.heading_level) or line.typed and text.isupper()
+        kind = heading_kind(text, set_as_heading) if numbered else None
+        if kind is not None and not numbering.follows(kind[0], text):
+            kind = None
         kind = kind or (("type", line.heading_level) if line.heading_level else None)
         # Lines in large type on the first page before the body are its title and authors, not headings.
         if kind is not None and (state != "front" or kind[0] in ("markdown", "named")
@@ -421,6 +427,27 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         units.append(code)
     close_paragraph()
     return units, footnotes
+
+
+class Numbering:
+    """The numbers headings of each arabic kind have reached. A heading's number follows the last
+    of its kind (one may have been missed) or starts again at 1 under a new parent: the rows of
+    a numbered table ("9 Resilience", "20 Modifiability") do not."""
+
+    KINDS = ("arabic-dot", "arabic-title", "paren-arabic", "arabic-paren")
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+
+    def follows(self, kind: str, text: str) -> bool:
+        if kind not in self.KINDS:
+            return True
+        number = int(re.search(r"\d+", text).group())
+        last = self.last.get(kind)
+        if last is not None and number != 1 and not last < number <= last + 2:
+            return False
+        self.last[kind] = number
+        return True
 
 
 def paragraph_is_latin(paragraph: list[Line]) -> bool:
@@ -539,7 +566,9 @@ def _title_lines(builder: TextBuilder, group: list[int], title: str) -> tuple[in
 
 
 def split_authors(line: str) -> list[str]:
-    """`曾凡军　王　鹏` → [曾凡军, 王鹏] (two-character names are padded); `A & B` → [A, B]."""
+    """`曾凡军　王　鹏` → [曾凡军, 王鹏] (two-character names are padded); `A & B` → [A, B]; the
+    marks pointing to affiliations and notes (`Montoya∗`, `曾凡军1`) taken off."""
+    line = AFFILIATION_MARK.sub("", line)
     if cjk_share(line) < 0.5:
         return [name.strip() for name in re.split(r"[,;&]| and ", line) if name.strip()]
     names: list[str] = []
