@@ -69,7 +69,8 @@ def imprint(front: str) -> dict:
     ("type": "D", "degree": "博士" / "doctoral" / "master's")."""
     found = article_number(front)
     if not found and (match := VOLUME_ISSUE.search(front)):
-        line = front[front.rfind("\n", 0, match.start()) + 1 : (front.find("\n", match.end()) + 1 or len(front) + 1) - 1]
+        end = front.find("\n", match.end())
+        line = front[front.rfind("\n", 0, match.start()) + 1 : end if end >= 0 else len(front)]
         found = {"volume": match["volume"], "issue": match["issue"]}
         if year := YEAR.search(line):
             found["year"] = int(year[0])

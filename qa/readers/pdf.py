@@ -16,7 +16,6 @@ unmapped glyphs), is read by OCR (`qa.readers.ocr`); its `Page.ocr` says so.
 from __future__ import annotations
 
 import ctypes
-import itertools
 import math
 import re
 import statistics
@@ -336,7 +335,7 @@ def _merge_scripts(bands: list[list[Glyph]], extent: list[list[float]]) -> None:
             low, high = extent[index]
             gaps = {}
             for other in (index - 1, index + 1):
-                if 0 <= other < len(bands) and other != index:
+                if 0 <= other < len(bands):
                     other_low, other_high = extent[other]
                     gaps[other] = max(other_low - high, low - other_high, 0.0), 0.5 * (other_high - other_low)
             near = [other for other, (gap, room) in gaps.items() if gap <= room]
@@ -799,9 +798,12 @@ def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float, heads: list
     for size in sorted({row.size for row in first}, reverse=True):
         if size < HEADING_TYPE * body_size:
             break
-        in_size = [abs(row.size - size) <= 0.25 for row in first]
-        start = in_size.index(True)
-        run = [row for row, _ in itertools.takewhile(lambda pair: pair[1], zip(first[start:], in_size[start:]))]
+        start = next(i for i, row in enumerate(first) if abs(row.size - size) <= 0.25)
+        run = [first[start]]
+        for row in first[start + 1:]:
+            if abs(row.size - size) > 0.25:
+                break
+            run.append(row)
         title, _ = join_lines([row.text for row in run], set())
         bare = re.sub(r"[\d\s]+", "", title)
         if JOURNAL_NAME.search(title) and any(head in bare for head in repeated):
