@@ -712,8 +712,8 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
                heading_sizes: list[float]) -> list[Line]:
     lines: list[Line] = []
     previous: tuple[float, float, float, float] | None = None  # the previous line's top, its column's left, room left, start
-    bold_body = _body_is_bold(rows)
-    fixed_body = _body_is_fixed_pitch(rows)
+    bold_body = _mostly(rows, "bold")
+    fixed_body = _mostly(rows, "fixed_pitch")
     for segments, left, right in ordered_lines(rows, page.width, cuts):
         text_parts, markers, length = [], [], 0
         for segment in segments:
@@ -778,13 +778,10 @@ def _first_word_width(segment: Segment) -> float:
     return glyphs[count - 1].x1 - glyphs[0].x0
 
 
-def _body_is_bold(rows: list[Row]) -> bool:
-    return sum(s.bold for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
-
-
-def _body_is_fixed_pitch(rows: list[Row]) -> bool:
-    """A page mostly in a typewriter font (a plain-text printout) has its headings in it too."""
-    return sum(s.fixed_pitch for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
+def _mostly(rows: list[Row], style: str) -> bool:
+    """Whether most of a page's segments are set so ("bold", "fixed_pitch"): a page mostly in
+    bold or in a typewriter font (a plain-text printout) sets its headings so too."""
+    return sum(getattr(s, style) for row in rows for s in row.segments) > 0.5 * sum(len(row.segments) for row in rows)
 
 
 def _pdf_meta(info: dict, pages: list[PageLayout], body_size: float, heads: list[str]) -> dict:
