@@ -383,7 +383,8 @@ def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthea
     """What real papers do: the journal's masthead in the largest type above the title, an
     issue line, a stamp up the margin, an abstract set in from both margins, a plot whose axis
     labels are in large type, an equation number alone, a numbered heading longer than forty
-    characters, a lowered subscript on a band of its own, a numbered line of program output."""
+    characters, a lowered subscript on a band of its own, a numbered line of program output,
+    references with a hanging indent."""
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "paper.pdf"
@@ -461,6 +462,12 @@ def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthea
             y = prose(y, 4)
             pdf.setFont("Courier", 10)  # a session's output: numbered, after a gap, in body type
             pdf.drawString(72, y - 20, "6.4 Mbytes of cons cells used (58%)")
+        else:  # references with a hanging indent, the first line the page's longest
+            y = heading("References", y)
+            pdf.setFont("Helvetica", 10)
+            pdf.drawString(72, y, "[1] Mullen KM, van Stokkum IHM. TIMP: an R package for modeling the multi-way")
+            pdf.drawString(90, y - 14, "spectroscopic measurements. Journal of Statistical Software, 2007.")
+            pdf.drawString(72, y - 28, "[2] A second reference.")
         pdf.showPage()
     pdf.save()
     document = read_document(path, tmp_path)
@@ -476,3 +483,4 @@ def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthea
     paragraphs = [document.text[b.start:b.end] for b in document.blocks if b.kind == "paragraph"]
     assert any(p.startswith("We read papers") and p.endswith("not part of the text.") for p in paragraphs), paragraphs
     assert any("parameter q vol stays positive" in p or "parameter qvol stays positive" in p for p in paragraphs)
+    assert "the multi-way spectroscopic measurements" in document.text  # one reference, not two paragraphs

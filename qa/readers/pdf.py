@@ -729,8 +729,11 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
         size = statistics.median(g.size for s in segments for g in s.glyphs)
         top = max(s.top for s in segments)
         # Indented from its column, and further than the line before: an abstract or a quotation
-        # set in from both margins is one paragraph, not one a line.
-        indented = segments[0].x0 > left + 0.8 * size and (
+        # set in from both margins is one paragraph, not one a line. After a full line that ends
+        # no sentence, an indent is a hanging one (keywords, a reference running on).
+        hanging = previous is not None and previous[1] == left and bool(lines) and (
+            lines[-1].text[-1:] not in TERMINAL and previous[2] <= _first_word_width(segments[0]) + 0.3 * size)
+        indented = segments[0].x0 > left + 0.8 * size and not hanging and (
             previous is None or previous[1] != left or segments[0].x0 > previous[3] + 0.5 * size)
         gap = previous is not None and previous[1] == left and previous[0] - top > 2.2 * size
         # A sentence that ends its line although the next line's first word would have fitted
