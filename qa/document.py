@@ -5,6 +5,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import asdict, dataclass, field
 
+# Words that open a family name: "van Stokkum", "dos Santos" (authors' names in references).
+NAME_PARTICLES = frozenset("van von der den de del della di da du dos le la ter ten".split())
+
 
 class DocumentError(ValueError):
     """A source file that cannot be read; the message names the file."""

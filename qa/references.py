@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from qa.document import Document
+from qa.document import NAME_PARTICLES, Document
 
 
 def reference(document: Document, page: int | None, page_end: int | None = None) -> str:
@@ -83,9 +83,6 @@ def gb_t_7714(document: Document, page: int | None, page_end: int | None = None)
     tail = ": ".join(x for x in (where, printed) if x)
     text = head + (f"{tail}." if tail else "")
     return (text + (f" DOI:{meta['doi']}." if meta.get("doi") else "")).strip()
-
-
-NAME_PARTICLES = frozenset("van von der den de del della di da du dos le la ter ten".split())
 
 
 def _apa_name(name: str) -> str:

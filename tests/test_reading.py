@@ -2,7 +2,7 @@
 
 import re
 
-from qa.readers.text import join_lines, parse_text, split_authors
+from qa.readers.text import join_lines, names_people, parse_text, split_authors
 from tests.conftest import SEED_FILE
 
 RAW_LINES = SEED_FILE.read_text(encoding="utf-8").split("\n")
@@ -113,10 +113,11 @@ def test_form_feed_pages_markdown_headings_and_blank_line_paragraphs():
 
 
 def test_chinese_heading_levels_by_first_appearance():
-    raw = "标题\n\n第一章 总论\n\n一、背景\n\n正文一。\n\n（一）细节\n\n正文二。\n\n二、方法\n\n正文三。\n"
+    raw = ("标题\n\n第一章 总论\n\n一、背景\n\n正文一。\n\n（一）细节\n\n正文二。\n\n二、方法\n\n正文三。\n\n"
+           "第 2 章 结论\n\n正文四。\n")
     document = parse_text(raw, "d", "d.txt")
     tree = [(s.level, s.heading) for s in document.walk_sections()]
-    assert tree == [(1, "第一章 总论"), (2, "一、背景"), (3, "（一）细节"), (2, "二、方法")]
+    assert tree == [(1, "第一章 总论"), (2, "一、背景"), (3, "（一）细节"), (2, "二、方法"), (1, "第 2 章 结论")]
 
 
 def test_numbered_headings_follow_their_numbers_and_hold_a_word():
@@ -137,3 +138,8 @@ def test_author_lines():
     assert split_authors("Ivan Rodriguez Montoya∗ and Tonatiuh Matos Chassin∗") == [
         "Ivan Rodriguez Montoya", "Tonatiuh Matos Chassin"]
     assert split_authors("曾凡军1，2　王鹏3") == ["曾凡军", "王鹏"]
+    # A line after the title names people only if it reads as names.
+    assert names_people("Krzysztof Bolejko, and Lars Andersson") and names_people("Ivo H. M. van Stokkum")
+    assert names_people("曾凡军　王　鹏") and names_people("郑奘巍zhengzangw@gmail.com")
+    assert not names_people("或 111 分钟了解 LATEX 2ε") and not names_people("Version 0.4 beta (89")
+    assert not names_people("Resources in Chongqing University")

@@ -63,7 +63,7 @@ FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†
 JUNK_TITLE = re.compile(r"\.(docx?|exe|pdf|tex|dvi|ps|indd|rtf|odt)$|^Microsoft Word - |^untitled$", re.IGNORECASE)
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
-EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?")
+EMAIL = re.compile(r"<?[A-Za-z0-9._%+-]+@[\w-]+(\.[\w-]+)+>?")  # after a name run into it: 郑奘巍zhengzangw@…
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
 
 
@@ -433,8 +433,11 @@ def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_i
     document.pages = [Page(p.number, p.start, p.end, label=page.label, ocr=page.ocr)
                       for p, page in zip(document.pages, pages)]
     author = info.get("Author", "").strip()
-    if not document.authors and author and author.lower() not in ("anonymous", "unknown", "admin", "user"):
-        document.authors = re.split(r"[;,，、]| and ", author)
+    if author and author.lower() not in ("anonymous", "unknown", "admin", "user"):
+        named = [name.strip() for name in re.split(r"[;,，、]| and ", author) if name.strip()]
+        # The file's own list also splits names the page sets apart by space alone.
+        if not document.authors or re.sub(r"\s", "", "".join(document.authors)) == re.sub(r"\s", "", "".join(named)):
+            document.authors = named
     # An e-mail address under the title, or as the PDF's author, names no one.
     document.authors = [name for name in (EMAIL.sub("", name).strip(" <>()") for name in document.authors)
                         if any(ch.isalpha() for ch in name)]

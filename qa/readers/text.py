@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.document import Block, Document, DocumentError, Footnote, FootnoteRef, Page, Section
+from qa.document import NAME_PARTICLES, Block, Document, DocumentError, Footnote, FootnoteRef, Page, Section
 
 # ---------------------------------------------------------------- decoding
 
@@ -126,8 +126,8 @@ APPENDIX = re.compile(r"^(附\s*录|Appendix)", re.IGNORECASE)
 CN_NUMERAL = "一二三四五六七八九十百零〇"
 # (kind, pattern): a heading's kind decides its level by order of first appearance.
 HEADING_PATTERNS = [
-    ("chapter", re.compile(rf"^第[{CN_NUMERAL}\d]+章")),
-    ("jie", re.compile(rf"^第[{CN_NUMERAL}\d]+节")),
+    ("chapter", re.compile(rf"^第\s?[{CN_NUMERAL}\d]+\s?章")),  # "第 1 章" as LaTeX sets it
+    ("jie", re.compile(rf"^第\s?[{CN_NUMERAL}\d]+\s?节")),
     ("cn", re.compile(rf"^[{CN_NUMERAL}]+、")),
     ("paren-cn", re.compile(rf"^[（(][{CN_NUMERAL}]+[）)]")),
     ("dotted", re.compile(r"^\d{1,2}(\.\d{1,2})+\.?\s*(?=\D)")),
@@ -147,6 +147,7 @@ MARKER = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]?([a-z])(?=[{CJK}“‘《（
 TOC_ENTRY = re.compile(r"((\.\s?){4,}|[…·]{2,})\s*([\d]+|[ivxlc]+)$", re.IGNORECASE)
 CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNORECASE)
 AFFILIATION_MARK = re.compile(r"(?<=[^\W\d_])[∗*†‡§¶#\d]+(?:[,，][∗*†‡§¶#\d]+)*(?=[\s,，、;；&]|$)")
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(\.[\w-]+)+")
 LONGEST_SET_HEADING = 100  # characters
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 ENDS_IN_PAGE = re.compile(r"\s([\d]{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
@@ -535,7 +536,7 @@ def _front_matter(builder: TextBuilder, known_title: str | None = None) -> tuple
                 roles.append("title")
             elif not has_word(text):  # a row of affiliation marks ("1* 1 2 3") names no one
                 roles.append("front-line")
-            elif "authors" not in roles:
+            elif "authors" not in roles and names_people(text):
                 roles.append("authors")
             else:
                 roles.append("affiliation")
@@ -563,6 +564,19 @@ def _title_lines(builder: TextBuilder, group: list[int], title: str) -> tuple[in
             if not wanted.startswith(joined):
                 break
     return None
+
+
+def names_people(line: str) -> bool:
+    """Whether a front line can be the authors' names: no figures once the marks pointing to
+    affiliations are gone ("或 111 分钟了解 LATEX 2ε" and "Version 0.4 beta" are a subtitle and
+    a version line), and in Latin script every word capitalized, an initial, a particle or "and"."""
+    bare = EMAIL_ADDRESS.sub("", AFFILIATION_MARK.sub("", line))
+    if re.search(r"\d", bare):
+        return False
+    if cjk_share(bare) >= 0.5:
+        return True
+    words = re.findall(r"[^\W\d_][\w.'’-]*", bare)
+    return bool(words) and all(word[0].isupper() or word in ("and", *NAME_PARTICLES) for word in words)
 
 
 def split_authors(line: str) -> list[str]:
