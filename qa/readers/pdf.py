@@ -28,6 +28,7 @@ from qa.document import Document, DocumentError, Page
 from qa.readers.imprint import journal_of
 from qa.readers.ocr import ocr_lines
 from qa.readers.text import (
+    EMAIL_ADDRESS,
     TERMINAL,
     TOC_ENTRY,
     Line,
@@ -63,7 +64,6 @@ FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†
 JUNK_TITLE = re.compile(r"\.(docx?|exe|pdf|tex|dvi|ps|indd|rtf|odt)$|^Microsoft Word - |^untitled$", re.IGNORECASE)
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
-EMAIL = re.compile(r"<?[A-Za-z0-9._%+-]+@[\w-]+(\.[\w-]+)+>?")  # after a name run into it: 郑奘巍zhengzangw@…
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
 
 
@@ -414,7 +414,7 @@ def _wide(ch: str) -> bool:
 def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_id: str, source: str,
             meta: dict) -> Document:
     body_size = _body_size(pages)
-    printed, heads = drop_running_lines(pages)
+    printed, heads = drop_running_lines(pages, body_size)
     for page, own in zip(pages, labels):
         page.label = own or printed.get(page.number)
     lines: list[Line] = []
@@ -440,7 +440,7 @@ def lay_out(pages: list[PageLayout], labels: list[str | None], info: dict, doc_i
         if not document.authors or re.sub(r"\s", "", "".join(document.authors)) == re.sub(r"\s", "", "".join(named)):
             document.authors = named
     # An e-mail address under the title, or as the PDF's author, names no one.
-    document.authors = [name for name in (EMAIL.sub("", name).strip(" <>()") for name in document.authors)
+    document.authors = [name for name in (EMAIL_ADDRESS.sub("", name).strip(" <>()") for name in document.authors)
                         if any(ch.isalpha() for ch in name)]
     return document
 
@@ -480,7 +480,7 @@ def _rows_and_fill(pages: list[PageLayout]):
             yield row, row.segments[-1].x1 >= right - 2 * row.size
 
 
-def drop_running_lines(pages: list[PageLayout]) -> tuple[dict[int, str], list[str]]:
+def drop_running_lines(pages: list[PageLayout], body_size: float) -> tuple[dict[int, str], list[str]]:
     """Removes running headers and footers; returns the page number each page prints, by page,
     and the texts removed (a head may name the journal and issue)."""
     def key(text: str) -> str:
@@ -490,13 +490,12 @@ def drop_running_lines(pages: list[PageLayout]) -> tuple[dict[int, str], list[st
     # A page's first or last row beyond the zone is a head set far from the edge when it is in
     # smaller type than the text.
     outer: set[int] = set()
-    text_size = statistics.median([row.size for page in pages for row in page.rows] or [0.0])
     for page in pages:
         zone = RUNNING_ZONE * page.height
         edge = [row for row in page.rows[:2] if row.top >= page.height - zone]
         edge += [row for row in page.rows[-2:] if row.top <= zone + 2 * row.size and row not in edge]
         for row in page.rows[:1] + page.rows[-1:]:
-            if row not in edge and row.size < SMALL_TYPE * text_size:
+            if row not in edge and row.size < SMALL_TYPE * body_size:
                 edge.append(row)
                 outer.add(id(row))
         candidates[page.number] = edge
@@ -750,8 +749,9 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
         if not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text) and len(segments) <= 2:
             if size >= HEADING_TYPE * body_size:
                 level = next((i + 1 for i, s in enumerate(heading_sizes) if abs(size - s) <= 0.3), 0)
-            numbered = heading_kind(text, True) is not None  # "4. The apparent and average accelerations"
-            if not level and all(s.bold for s in segments) and (len(text) <= 40 or numbered) and not bold_body:
+            # A bold numbered heading may run long: "4. The apparent and average accelerations".
+            if not level and not bold_body and all(s.bold for s in segments) and (
+                    len(text) <= 40 or heading_kind(text, True) is not None):
                 level = len(heading_sizes) + 1
         last_x1 = max(s.x1 for s in segments)
         next_column = previous is not None and top > previous[0]
