@@ -110,7 +110,7 @@ class Document:
 
     @property
     def paged(self) -> bool:
-        """Whether the file has fixed pages (Word files and web pages have none)."""
+        """Whether the file has fixed pages (web pages have none, nor Word files Word never laid out)."""
         return self.meta.get("paged") is not False
 
     def printed_label(self, number: int) -> str | None:

@@ -1,6 +1,6 @@
 """The readers on files the tests make: the seed typeset as a journal PDF (one and two columns),
 PDF page labels, three columns, hyphenation and a table, a scanned page (OCR), a garbage text
-layer, a Word file and a web page."""
+layer, the seed written in Word, a Word file and a web page."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from qa.references import reference
 from qa.retrieval import Retriever
 from tests.conftest import SHARED_EVAL
 from tests.pdf_fixtures import FIRST_PRINTED, WIDTH, register_fonts, scanned_pdf, seed_pdf, text_pdf
+from tests.word_fixtures import seed_docx
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["one-column", "two-column"])
@@ -190,6 +191,65 @@ def test_a_word_file_gives_sections_tables_and_no_guessed_page(tmp_path):
     tables = [document.text[b.start:b.end] for b in document.blocks if b.kind == "table"]
     assert len(tables) == 1 and tables[0].startswith("表 1 主要路线\n") and "川藏线 2350" in tables[0]
     assert reference(document, 1).endswith("[Z].")  # no page, stated by leaving it out
+
+
+def test_the_seed_written_in_word_reads_as_its_text_page_for_page(tmp_path, seed_document):
+    # Direct formatting only (no heading styles), pages where Word broke them, a running head.
+    document = read_document(seed_docx(seed_document, tmp_path / "seed.docx"), tmp_path)
+    assert (document.title, document.authors) == ("城乡数字势差与逆差序智治", ["曾凡军", "王鹏"])  # as the PDF's
+    assert [b.kind for b in document.blocks] == [b.kind for b in seed_document.blocks]
+    assert [s.path for s in document.walk_sections()] == [s.path for s in seed_document.walk_sections()]
+    assert document.paged and len(document.pages) == len(seed_document.pages)
+    for page, expected in zip(document.pages, seed_document.pages):
+        assert squash(document.text[page.start:page.end]) == squash(seed_document.text[expected.start:expected.end])
+    assert [note.page for note in document.footnotes] == [note.page for note in seed_document.footnotes]
+    assert all(ref.footnote is not None for ref in document.footnote_refs)
+    assert reference(document, 5, 6) == "曾凡军, 王鹏. 城乡数字势差与逆差序智治[J]. 社会科学, 2023(5): 175-176."
+
+
+def test_the_seed_questions_find_the_same_passages_and_pages_in_the_word_file(seed_document, embedder, text_scores,
+                                                                                tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    seed_docx(seed_document, seeds / "seed.docx")
+    index, report = build_index(seeds, tmp_path / "index", embedder, progress=False)
+    assert not report.errors
+    retriever = Retriever.from_config(index, embedder, Config())
+    word = score(evaluate(retriever, SEED_QUESTIONS))
+    assert (word.hit5, word.page_accuracy) >= (text_scores.hit5, text_scores.page_accuracy)
+    [citation, *_] = ask(retriever, "农村网民规模有多大，占农村人口的比例是多少？").citations
+    assert "3.08 亿" in citation.quote and (citation.page, citation.page_end) == (5, 6)
+
+
+def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    word = docx.Document()
+    heading = word.styles.add_style("论文一级标题", WD_STYLE_TYPE.PARAGRAPH)  # a template's own heading style
+    heading.base_style = word.styles["Normal"]
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), "0")
+    heading.element.get_or_add_pPr().append(outline)
+    contents = word.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    word.add_paragraph("茶马古道研究", style="Title")
+    word.add_paragraph("研究背景\t1", style=contents)
+    word.add_paragraph("研究背景", style=heading)
+    word.add_paragraph("茶马古道是连接川滇藏的古代商道，兴起于唐宋时期。")
+    control = word.add_paragraph("马帮沿古道运送茶叶和马匹。")  # moved into a content control below
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    control._p.addprevious(sdt)
+    sdt.append(content)
+    content.append(control._p)
+    word.core_properties.author = "Administrator"  # the account that saved the file
+    path = tmp_path / "tea.docx"
+    word.save(path)
+    document = read_document(path, tmp_path)
+    assert [s.path for s in document.walk_sections()] == [("研究背景",)]
+    assert "研究背景 1" not in document.text and "马帮沿古道运送茶叶和马匹。" in document.text
+    assert (document.title, document.authors, document.paged) == ("茶马古道研究", [], False)
 
 
 def test_a_word_file_keeps_its_footnotes_linked_to_their_marks(tmp_path):

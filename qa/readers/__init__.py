@@ -26,7 +26,7 @@ __all__ = ["READER_VERSION", "DocumentError", "SUPPORTED_SUFFIXES", "check_size"
 
 # Bumped when what the readers make of a file changes: an index re-reads its files then, and
 # re-embeds only those whose chunks changed (`qa.index.build_index`).
-READER_VERSION = "2"
+READER_VERSION = "3"
 
 
 def doc_id_for(source: str) -> str:

@@ -29,6 +29,8 @@ from qa.readers.imprint import journal_of
 from qa.readers.ocr import ocr_lines
 from qa.readers.text import (
     EMAIL_ADDRESS,
+    HEADING_TYPE,
+    JUNK_TITLE,
     TERMINAL,
     TOC_ENTRY,
     Line,
@@ -45,7 +47,6 @@ from qa.readers.text import (
 )
 
 SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
-HEADING_TYPE = 1.12  # heading type is at least this share of the body's
 SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
 SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or superscript of a row beside it
 RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
@@ -60,8 +61,6 @@ FIGURE_MAX = 0.6  # share of the page's area: a larger image or drawing is the p
 FIGURE_TEXT_SHARE = 0.5  # a "figure" holding more of the page's characters holds its text
 PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,5}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
 FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
-# What PDF makers leave as the title: the source file's name, "Microsoft Word - draft.doc".
-JUNK_TITLE = re.compile(r"\.(docx?|exe|pdf|tex|dvi|ps|indd|rtf|odt)$|^Microsoft Word - |^untitled$", re.IGNORECASE)
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}

@@ -149,6 +149,9 @@ CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNO
 AFFILIATION_MARK = re.compile(r"(?<=[^\W\d_])[∗*†‡§¶#\d]+(?:[,，][∗*†‡§¶#\d]+)*(?=[\s,，、;；&]|$)")
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(\.[\w-]+)+")
 LONGEST_SET_HEADING = 100  # characters
+HEADING_TYPE = 1.12  # heading type is at least this share of the body's (PDF, Word)
+# What PDF and Word files carry as their title: the source file's name, "Microsoft Word - draft.doc".
+JUNK_TITLE = re.compile(r"\.(docx?|exe|pdf|tex|dvi|ps|indd|rtf|odt)$|^Microsoft Word - |^untitled$", re.IGNORECASE)
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 ENDS_IN_PAGE = re.compile(r"\s([\d]{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
 
@@ -201,6 +204,8 @@ class Line:
     cells: int = 1  # pieces the reader saw set apart by wide gaps (a table row has several)
     code: bool = False  # a line of a fenced code block (its fences included), kept as written
     fixed_pitch: bool = False  # set in a typewriter font beside proportional text: a listing, which heads nothing
+    styled: bool = False  # in a heading style the author chose (Word's): a heading wherever it stands
+    ruled: bool = False  # a row of a table the reader found (Word's): its rows make one table, which ends with them
 
 
 def split_pages(text: str) -> list[list[str]]:
@@ -367,6 +372,12 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         if in_contents and ENDS_IN_PAGE.search(text):
             continue  # an entry without leader dots ("第一章 基本概念 1")
         in_contents = False
+        if line.ruled:
+            if table is None:
+                close_paragraph()
+                table = Unit("table", [])
+            table.lines.append(line)
+            continue
         if table is not None:
             if TABLE_SOURCE.match(text):
                 table.lines.append(line)
@@ -374,7 +385,7 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
                 table = None
                 continue
             prose = display_width(text) > 0.7 * page_width[line.page] and not is_table_row(text) and line.cells < 3
-            if not prose and heading_kind(text) is None:
+            if not prose and heading_kind(text) is None and not table.lines[-1].ruled:
                 table.lines.append(line)
                 continue
             units.append(table)
@@ -392,9 +403,17 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         if kind is not None and not numbering.follows(kind[0], text):
             kind = None
         kind = kind or (("type", line.heading_level) if line.heading_level else None)
-        # Lines in large type on the first page before the body are its title and authors, not headings.
-        if kind is not None and (state != "front" or kind[0] in ("markdown", "named")
-                                 or index > 0 and (kind[0] != "type" or line.page > lines[0].page)):
+        other_script = cjk_share(text) < 0.2 if lang == "zh" else cjk_share(text) > 0.5
+        # Set apart by its type alone, a few lines above an abstract: a line of a title block.
+        title_block = kind is not None and kind[0] == "type" and not line.styled and any(
+            LABELED["abstract"].match(after.text) for after in lines[index + 1 : index + 1 + BACK_TITLE_REACH])
+        if title_block and kind[1] == 1 and other_script and state == "body":
+            state = "back"  # in the title's type and the other language: the title block translated
+        # Lines in large type on the first page before the body are its title and authors, not
+        # headings; so are those of the translated title block.
+        if kind is not None and not (state == "back" and title_block) and (
+                state != "front" or kind[0] in ("markdown", "named")
+                or index > 0 and (line.styled or kind[0] != "type" or line.page > lines[0].page)):
             close_paragraph()
             units.append(Unit("heading", [line], heading=kind))
             state = "body"
@@ -405,10 +424,10 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             close_paragraph()
             paragraph_kind = label
             state = "preamble" if state in ("front", "back") else state
-        other_script = cjk_share(text) < 0.2 if lang == "zh" else cjk_share(text) > 0.5
         if state != "front" and label is None and other_script and not paragraph and _is_title_like(text, line, page_width):
             state = "back"
-        if state in ("front", "back") and label is None and _is_title_like(text, line, page_width):
+        if state in ("front", "back") and label is None and (
+                state == "back" and title_block or _is_title_like(text, line, page_width)):
             if not (paragraph and paragraph_kind == "front-line"):  # else a wrapped title goes on
                 close_paragraph()
                 paragraph_kind = "front-line"
@@ -455,6 +474,7 @@ def paragraph_is_latin(paragraph: list[Line]) -> bool:
     return bool(paragraph) and cjk_share(paragraph[-1].text) < 0.2
 
 
+BACK_TITLE_REACH = 6  # lines from a translated title to its abstract (authors, affiliations between)
 MAX_TITLE_WIDTH = 120  # display columns: 60 Chinese characters; a longer line is prose, however narrow the page
 
 
