@@ -305,6 +305,28 @@ which happened without warning several times a year.</p></article>
     assert "Daily routine" in [s.heading for s in document.walk_sections()]
 
 
+def test_a_web_page_heads_sections_by_its_bold_numbered_lines_and_keeps_no_markup(tmp_path):
+    path = tmp_path / "village.html"
+    path.write_text("""<!doctype html><html><head><meta charset="utf-8"><title>数字乡村建设的困境与对策</title>
+</head><body><div class="nav"><a href="/">首页</a> <a href="/news">新闻中心</a></div><div class="article">
+<h1>数字乡村建设的困境与对策</h1><p>作者：张三、李四　来源：理论网　2023-05-12</p>
+<p>数字乡村建设是乡村振兴的<strong>重要内容</strong>，也是建设<em>数字中国</em>的重要组成部分。</p>
+<p><strong>一、数字乡村建设面临的困境</strong></p><p>农村地区数字基础设施仍然薄弱，城乡之间的数字鸿沟依然存在。</p>
+<p><strong>（一）基础设施薄弱</strong></p><p>截至 2022 年底，农村地区互联网普及率为 61.9%。</p>
+<table><tr><th>年份</th><th>普及率</th></tr><tr><td>2021</td><td>57.6%</td></tr></table>
+<p><strong>二、推进数字乡村建设的对策</strong></p><ul><li>加大财政投入，完善农村网络。</li><li>加强农民数字技能培训。</li></ul>
+</div><div class="footer">版权所有 理论网</div></body></html>""", encoding="utf-8")
+    document = read_document(path, tmp_path)
+    assert (document.title, document.authors) == ("数字乡村建设的困境与对策", ["张三", "李四"])
+    assert [s.path for s in document.walk_sections()] == [
+        ("一、数字乡村建设面临的困境",), ("一、数字乡村建设面临的困境", "（一）基础设施薄弱"), ("二、推进数字乡村建设的对策",)]
+    assert "数字乡村建设是乡村振兴的重要内容，也是建设数字中国的重要组成部分。" in document.text
+    assert "*" not in document.text and "版权所有" not in document.text
+    kinds = [(b.kind, document.text[b.start:b.end]) for b in document.blocks]
+    assert ("table", "年份 普及率\n2021 57.6%") in kinds and ("paragraph", "加强农民数字技能培训。") in kinds
+    assert kinds.index(("table", "年份 普及率\n2021 57.6%")) < kinds.index(("heading", "二、推进数字乡村建设的对策"))
+
+
 def test_the_library_says_which_pages_were_ocred_and_a_word_file_has_no_page(tmp_path, embedder):
     seeds = tmp_path / "seeds"
     seeds.mkdir()

@@ -356,6 +356,9 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         if line.code:
             if FENCE.match(text.strip()) and (code is None or not code.lines):
                 close_paragraph()
+                if table is not None:
+                    units.append(table)
+                    table = None
                 code = Unit("code", [])
             elif FENCE.match(text.strip()):
                 units.append(code)
