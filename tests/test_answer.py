@@ -164,7 +164,7 @@ def test_a_question_about_the_whole_paper_is_answered_by_its_abstract(seed_index
         document = seed_index.documents[answer.citations[0].doc_id]
         assert document.text[answer.citations[0].start:answer.citations[0].end] == answer.citations[0].quote
     assert abstract_of(seed_document, "en")[0][0] == ("Abstract",)
-    assert abstract_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp at dusk.\n", "n", "n.md", markdown=True),
+    assert abstract_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp at dusk.\n", "n", "n.md"),
                        "en") == []
 
 
@@ -178,7 +178,7 @@ def test_a_question_for_where_the_paper_appeared_is_answered_by_its_imprint(seed
         assert len(answer.citations) == 1 and "文章编号：1000—8691（2023）05—0171—10" in answer.citations[0].quote
         assert answer.citations[0].page_label == "171"
     # A document that records nothing of where it appeared is searched as before.
-    assert publication_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp.\n", "n", "n.md", markdown=True),
+    assert publication_of(parse_text("# Lighthouses\n\nThe keeper lit the lamp.\n", "n", "n.md"),
                           "en") is None
 
 

@@ -411,14 +411,18 @@ def test_a_manual_with_contents_chapter_heads_code_a_logo_and_a_blank_page(tmp_p
 
 def test_markdown_title_author_and_a_code_block_kept_whole(tmp_path):
     path = tmp_path / "keepers.md"
-    path.write_text("# Lighthouse Keepers\n\nAuthor: Jane Smith\n\n## Daily routine\n\nThe lens was cleaned each "
-                    "morning.\n\n```python\ndef trim(wick):\n    # not a heading\n\n    return wick.trim()\n```\n\n"
-                    "## Automation\n\nThe light was automated in 1984.\n", encoding="utf-8")
+    path.write_text("# Lighthouse Keepers\n\n**Author:** Jane Smith\n\n## Daily routine\n\nThe **lens** was cleaned "
+                    "each\nmorning, as [the log](http://example.com/log) says.\n\n```python\ndef trim(wick):\n"
+                    "    # not a heading\n\n    return wick.trim()\n```\n\n**2. Automation**\n\n"
+                    "| Year | Event |\n|---|---|\n| 1984 | automated |\n\n- The keepers left.\n", encoding="utf-8")
     document = read_document(path, tmp_path)
-    assert (document.title, document.authors) == ("Lighthouse Keepers", ["Jane Smith"])
-    assert [s.heading for s in document.walk_sections()] == ["Lighthouse Keepers", "Daily routine", "Automation"]
+    assert (document.title, document.authors, document.paged) == ("Lighthouse Keepers", ["Jane Smith"], False)
+    assert [s.heading for s in document.walk_sections()] == ["Daily routine", "2. Automation"]
     [code] = [document.text[b.start:b.end] for b in document.blocks if b.kind == "code"]
     assert code == "def trim(wick):\n    # not a heading\n\n    return wick.trim()"
+    blocks = [(b.kind, document.text[b.start:b.end]) for b in document.blocks]
+    assert ("paragraph", "The lens was cleaned each morning, as the log says.") in blocks
+    assert ("table", "Year Event\n1984 automated") in blocks and ("paragraph", "The keepers left.") in blocks
 
 
 def test_where_an_article_appeared_is_read_from_its_article_number_and_running_head():

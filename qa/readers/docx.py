@@ -3,8 +3,9 @@ through the text reader's layout (`layout_units`), as a PDF's lines do, with wha
 like: so a paper written with direct formatting (a large title, "一、引言" in bold, "摘要：" and
 "关键词：" paragraphs) gets its title, authors, abstract and sections as its PDF would. A heading
 style (Heading 1, 标题 1, or any style with an outline level) heads a section wherever it
-stands; tables stay whole (a row a line); footnotes (the file's footnotes part, which
-python-docx does not expose) are kept as footnotes, linked to their reference marks.
+stands (the only top-level one, on the first line, is the title); tables stay whole (a row a
+line); footnotes (the file's footnotes part, which python-docx does not expose) are kept as
+footnotes, linked to their reference marks.
 
 Pages: Word records where it broke the pages when it last laid the file out
 (`w:lastRenderedPageBreak`), and a file with those marks is paged by them, so a citation names
@@ -38,6 +39,7 @@ from qa.readers.text import (
     language_of,
     latin_vocabulary,
     layout_units,
+    name_sole_title,
 )
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -277,7 +279,7 @@ def _lines(paragraphs: list[Paragraph]) -> list[Line]:
         for number, piece in enumerate(pieces):
             lines.append(Line(piece.text, piece.page, number == 0, tuple(piece.markers), level if number == 0 else 0,
                               typed=True, styled=bool(paragraph.outline) and number == 0))
-    return lines
+    return name_sole_title(lines)
 
 
 def _can_head(text: str) -> bool:

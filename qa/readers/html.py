@@ -22,6 +22,7 @@ from qa.readers.text import (
     language_of,
     latin_vocabulary,
     layout_units,
+    name_sole_title,
     split_authors,
 )
 
@@ -85,7 +86,7 @@ def _lines(main) -> list[Line]:
             heads = bold and bold_share < 0.5 and not is_table_row(text) and (
                 len(text) <= 40 or heading_kind(text, True) is not None)
             lines.append(Line(text, 1, True, heading_level=BOLD_LEVEL if heads else 0, typed=True))
-    return lines
+    return name_sole_title(lines)
 
 
 def _blocks(element):

@@ -1,6 +1,11 @@
-"""Markdown (`.md`) into a `Document`: the text reader, told what Markdown says itself. The
-title is the first `#` heading, the authors an `Author:` (`Authors:`, `作者：`) line near the
-top, and a fenced code block stays one block, its lines and indentation as written."""
+"""Markdown (`.md`) into a `Document`, parsed by markdown-it-py (CommonMark and tables): each
+block (heading, paragraph, list item, table row, code block) becomes one line for the shared
+layout (`layout_units`), as a Word paragraph does, with the markup taken out of the text
+(`**重要**`, `[原文](url)`, `` `code` `` read as 重要, 原文, code), so quotes read as the note
+does. `#` headings head sections at their level, the only top-level one on the first line is
+the title; a paragraph wholly in bold heads one when numbered or short ("**二、对策**"); the
+authors come from an `Author:` (`Authors:`, `By:`, `作者：`) line near the top. A note has no
+pages: `meta["paged"]` is False."""
 
 from __future__ import annotations
 
@@ -8,25 +13,93 @@ import re
 from pathlib import Path
 
 from qa.document import Document
-from qa.readers.text import decode_bytes, parse_text, split_authors
+from qa.readers.text import (
+    Line,
+    build_document,
+    decode_bytes,
+    heading_kind,
+    is_table_row,
+    join_lines,
+    language_of,
+    latin_vocabulary,
+    layout_units,
+    name_sole_title,
+    split_authors,
+)
 
-TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
-AUTHOR = re.compile(r"^\s*(?:\*\*)?(?:authors?|by|作者)(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(.+?)\s*$", re.IGNORECASE)
+AUTHOR = re.compile(r"^\s*(?:authors?|by|作者)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
 FRONT_LINES = 12  # an author line counts only near the top
+BOLD_LEVEL = 7  # a bold paragraph heads a section below every `#` level
 
 
 def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
     raw = decode_bytes(path.read_bytes(), source)
-    return parse_text(raw, doc_id, source, {**markdown_meta(raw), **meta}, markdown=True)
+    lines = markdown_lines(raw.removeprefix("\ufeff"))
+    all_text = "\n".join(line.text for line in lines)
+    lang = language_of(all_text)
+    own: dict = {"paged": False}
+    if lines and not lines[0].styled and lines[0].heading_level == 1:
+        own["title"] = lines[0].text
+    author = next((AUTHOR.match(line.text) for line in lines[:FRONT_LINES] if AUTHOR.match(line.text)), None)
+    if author:
+        own["authors"] = split_authors(author.group(1))
+    units, _ = layout_units(lines, lang, footnote_lines=False)
+    return build_document(units, [], 1, lang, latin_vocabulary(all_text), doc_id, source, {**own, **meta})
 
 
-def markdown_meta(raw: str) -> dict:
-    found: dict = {}
-    lines = [line for line in raw.splitlines() if line.strip()]
-    for number, line in enumerate(lines):
-        if "title" not in found and TITLE.match(line):
-            found["title"] = TITLE.match(line).group(1)
-        author = AUTHOR.match(line) if number < FRONT_LINES else None
-        if author and "authors" not in found:
-            found["authors"] = split_authors(author.group(1).rstrip("*"))
-    return found
+def markdown_lines(raw: str) -> list[Line]:
+    """One line a block, in order, headings carrying their level."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(raw)
+    vocabulary = latin_vocabulary(raw)  # words a line break's hyphen belongs to
+    lines: list[Line] = []
+    row: list[str] | None = None
+    for index, token in enumerate(tokens):
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            text = " ".join(cell for cell in row if cell)
+            if text:
+                lines.append(Line(text, 1, True, typed=True, cells=len(row), ruled=True))
+            row = None
+        elif token.type in ("fence", "code_block"):
+            code = token.content.rstrip("\n")
+            if code.strip():
+                fence = Line("```", 1, True, code=True)
+                lines += [fence, *(Line(text.rstrip() or " ", 1, False, code=True) for text in code.split("\n")), fence]
+        elif token.type == "inline":
+            text, bold = _plain(token, vocabulary)
+            if row is not None:
+                row.append(text)
+            elif text and tokens[index - 1].type == "heading_open":
+                level = int(tokens[index - 1].tag[1])
+                lines.append(Line(text, 1, True, heading_level=level, typed=True, styled=True))
+            elif text:
+                heads = bold and not is_table_row(text) and (len(text) <= 40 or heading_kind(text, True) is not None)
+                lines.append(Line(text, 1, True, heading_level=BOLD_LEVEL if heads else 0, typed=True))
+    return name_sole_title(lines)
+
+
+def _plain(inline, vocabulary: set[str]) -> tuple[str, bool]:
+    """An inline token's text without its markup, and whether all of it is in bold."""
+    segments, current = [], ""
+    depth, bold_chars, chars = 0, 0, 0
+    for child in inline.children or []:
+        if child.type == "strong_open":
+            depth += 1
+        elif child.type == "strong_close":
+            depth -= 1
+        elif child.type in ("softbreak", "hardbreak"):
+            segments.append(current)
+            current = ""
+        elif child.type in ("text", "code_inline"):
+            current += child.content
+            visible = len(child.content.strip())
+            chars += visible
+            bold_chars += visible if depth else 0
+        elif child.type == "image":
+            current += child.content  # its alt text
+    segments.append(current)
+    text, _ = join_lines([segment.strip() for segment in segments if segment.strip()], vocabulary)
+    return re.sub(r"[^\S\u3000]+", " ", text).strip(), chars > 0 and bold_chars == chars

@@ -1,10 +1,10 @@
-"""Plain text and Markdown (`.txt`, `.md`) into a `Document`: decoding, page and layout repair, structure.
+"""Plain text (`.txt`) into a `Document`: decoding, page and layout repair, structure.
 
 Text files are often extracted from PDFs: lines are hard-wrapped, footnotes sit at the
 bottom of pages (sometimes inside a paragraph that continues after them), figure captions
 are duplicated, and inline footnote markers stick to the text. `parse_text` undoes that
 damage and records where everything came from. Its layout stage (`layout_units`) and
-`TextBuilder` also lay out the lines the PDF reader finds.
+`TextBuilder` also lay out the lines the other readers find (PDF, Word, web page, Markdown).
 """
 
 from __future__ import annotations
@@ -204,8 +204,8 @@ class Line:
     cells: int = 1  # pieces the reader saw set apart by wide gaps (a table row has several)
     code: bool = False  # a line of a fenced code block (its fences included), kept as written
     fixed_pitch: bool = False  # set in a typewriter font beside proportional text: a listing, which heads nothing
-    styled: bool = False  # in a heading style the author chose (Word's): a heading wherever it stands
-    ruled: bool = False  # a row of a table the reader found (Word's): its rows make one table, which ends with them
+    styled: bool = False  # marked a heading by the author (a Word heading style, h1–h6, `#`): one wherever it stands
+    ruled: bool = False  # a row of a table the file marks as one (Word, HTML, Markdown): its rows end the table
 
 
 def split_pages(text: str) -> list[list[str]]:
@@ -225,23 +225,15 @@ def split_pages(text: str) -> list[list[str]]:
     return pages
 
 
-def raw_lines(pages: list[list[str]], markdown: bool = False) -> list[Line]:
+def raw_lines(pages: list[list[str]]) -> list[Line]:
     all_lines = [line for page in pages for line in page]
     # PDF extraction often separates every line by an empty one; then blanks mean nothing.
     double_spaced = _is_double_spaced(all_lines)
     result: list[Line] = []
-    fenced = False
     for number, page in enumerate(pages, start=1):
         blank = False
         for line in page:
             stripped = line.strip()
-            if markdown and FENCE.match(stripped):
-                fenced = not fenced
-                result.append(Line(stripped, number, True, code=True))
-                continue
-            if fenced:  # code as written: its indentation, its blank lines
-                result.append(Line(line.rstrip() or " ", number, False, code=True))
-                continue
             if not stripped:
                 blank = True
                 continue
@@ -415,8 +407,8 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         # Lines in large type on the first page before the body are its title and authors, not
         # headings; so are those of the translated title block.
         if kind is not None and not (state == "back" and title_block) and (
-                state != "front" or kind[0] in ("markdown", "named")
-                or index > 0 and (line.styled or kind[0] != "type" or line.page > lines[0].page)):
+                line.styled or state != "front" or kind[0] in ("markdown", "named")
+                or index > 0 and (kind[0] != "type" or line.page > lines[0].page)):
             close_paragraph()
             units.append(Unit("heading", [line], heading=kind))
             state = "body"
@@ -477,6 +469,16 @@ def paragraph_is_latin(paragraph: list[Line]) -> bool:
     return bool(paragraph) and cjk_share(paragraph[-1].text) < 0.2
 
 
+def name_sole_title(lines: list[Line]) -> list[Line]:
+    """A first line in the top heading level that no other line shares (a Word file's one
+    `Heading 1`, a note's one `#`, a page's one h1) names the document: it goes to the title
+    block, not into the outline. Where the level recurs, the first line is a section too."""
+    levels = [line.heading_level for line in lines if line.styled]
+    if lines and lines[0].styled and lines[0].heading_level == min(levels) and levels.count(min(levels)) == 1:
+        lines[0].styled = False
+    return lines
+
+
 BACK_TITLE_REACH = 6  # lines from a translated title to its abstract (authors, affiliations between)
 MAX_TITLE_WIDTH = 120  # display columns: 60 Chinese characters; a longer line is prose, however narrow the page
 
@@ -493,12 +495,11 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
     return parse_text(decode_bytes(path.read_bytes(), source), doc_id, source, meta)
 
 
-def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None, markdown: bool = False) -> Document:
-    """`markdown`: fenced code blocks are kept as written, one block each."""
+def parse_text(raw: str, doc_id: str, source: str, meta: dict | None = None) -> Document:
     if raw.startswith("\ufeff"):
         raw = raw[1:]
     pages = split_pages(raw)
-    lines = raw_lines(pages, markdown)
+    lines = raw_lines(pages)
     lang = language_of(raw)
     units, footnote_units = layout_units(lines, lang)
     return build_document(units, footnote_units, len(pages), lang, latin_vocabulary(raw), doc_id, source, meta)
