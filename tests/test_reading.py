@@ -2,7 +2,7 @@
 
 import re
 
-from qa.readers.text import join_lines, names_people, parse_text, split_authors
+from qa.readers.text import Line, join_lines, layout_units, names_people, parse_text, split_authors
 from tests.conftest import SEED_FILE
 
 RAW_LINES = SEED_FILE.read_text(encoding="utf-8").split("\n")
@@ -143,3 +143,16 @@ def test_author_lines():
     assert names_people("曾凡军　王　鹏") and names_people("郑奘巍zhengzangw@gmail.com")
     assert not names_people("或 111 分钟了解 LATEX 2ε") and not names_people("Version 0.4 beta (89")
     assert not names_people("Resources in Chongqing University")
+
+
+def test_a_numbered_line_that_fills_the_measure_and_runs_on_starts_a_paragraph_not_a_section():
+    def typed(text, starts=True):  # a line as the PDF reader gives it, in body type
+        return Line(text, 1, starts, typed=True)
+
+    lines = [typed("乡村数字治理的研究日益增多，但多停留在描述层面，缺少系统分析。"), typed("2. 方法"),
+             typed("本文采用案例研究方法，选取东部和西部各两个县作为研究对象。"),
+             typed("1. 论文存档方面，PDF 文件的设计意图之一便是存档，其格式稳定、"),
+             typed("跨平台一致，因此被各大图书馆采用。", starts=False)]
+    units, _ = layout_units(lines, "zh")
+    assert [(unit.kind, unit.lines[0].text[:5]) for unit in units][1:] == [
+        ("heading", "2. 方法"), ("paragraph", "本文采用案"), ("paragraph", "1. 论文")]

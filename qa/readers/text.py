@@ -391,7 +391,11 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             continue
         if line.blank_before:
             close_paragraph()
-        numbered = (line.blank_before or not line.typed) and not line.fixed_pitch
+        # A numbered line in body type that fills its measure and runs on into the next line
+        # starts a paragraph ("2. No Requirements dependencies: There are no …"), not a section.
+        runs_on = line.typed and not line.heading_level and index + 1 < len(lines) and not (
+            lines[index + 1].blank_before) and display_width(text) >= 0.8 * page_width[line.page]
+        numbered = (line.blank_before or not line.typed) and not line.fixed_pitch and not runs_on
         # Set as a heading: in bold or large type, or, in a PDF, in capitals ("III. PROPOSED MODEL").
         set_as_heading = bool(line.heading_level) or line.typed and text.isupper()
         kind = heading_kind(text, set_as_heading) if numbered else None
