@@ -19,7 +19,7 @@ from qa.references import reference
 from qa.retrieval import Retriever
 from tests.conftest import SHARED_EVAL
 from tests.pdf_fixtures import FIRST_PRINTED, WIDTH, register_fonts, scanned_pdf, seed_pdf, text_pdf
-from tests.word_fixtures import seed_docx
+from tests.word_fixtures import add_note_mark, add_notes, seed_docx
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["one-column", "two-column"])
@@ -252,39 +252,25 @@ def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents
     assert (document.title, document.authors, document.paged) == ("茶马古道研究", [], False)
 
 
-def test_a_word_file_keeps_its_footnotes_linked_to_their_marks(tmp_path):
+def test_a_word_file_keeps_its_footnotes_and_endnotes_linked_to_their_marks(tmp_path):
     import docx
-    from docx.opc.constants import RELATIONSHIP_TYPE
-    from docx.opc.packuri import PackURI
-    from docx.opc.part import Part
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     word = docx.Document()
     word.add_heading("一、引言", level=1)
     paragraph = word.add_paragraph("茶马古道是连接川滇藏的古代商道。")
-    reference = OxmlElement("w:r")
-    mark = OxmlElement("w:footnoteReference")
-    mark.set(qn("w:id"), "2")
-    reference.append(mark)
-    paragraph._p.append(reference)
+    add_note_mark(paragraph, "footnote", 2)
     paragraph.add_run("它兴起于唐宋时期。")
-    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    notes = (f'<w:footnotes xmlns:w="{w}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
-             '</w:p></w:footnote><w:footnote w:id="2"><w:p><w:r><w:t>参见《茶马古道考》，1992 年。</w:t></w:r></w:p>'
-             '</w:footnote></w:footnotes>').encode()
-    part = Part(PackURI("/word/footnotes.xml"),
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml", notes, word.part.package)
-    word.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
+    add_note_mark(paragraph, "endnote", 5)
+    add_notes(word, "footnote", {2: "参见《茶马古道考》，1992 年。"})
+    add_notes(word, "endnote", {5: "王明：《唐宋茶马贸易研究》，《民族研究》2001 年第 3 期。"})
     path = tmp_path / "notes.docx"
     word.save(path)
     document = read_document(path, tmp_path)
     body = document.text[: document.pages[-1].end]
     assert "茶马古道是连接川滇藏的古代商道。它兴起于唐宋时期。" in body and "茶马古道考" not in body
-    [note] = document.footnotes
-    assert document.text[note.start:note.end] == "参见《茶马古道考》，1992 年。" and note.label == "1"
-    [ref] = document.footnote_refs
-    assert ref.footnote == 0 and document.text[ref.offset - 1] == "。"
+    notes = [(document.text[note.start:note.end], note.label) for note in document.footnotes]
+    assert notes == [("参见《茶马古道考》，1992 年。", "1"), ("王明：《唐宋茶马贸易研究》，《民族研究》2001 年第 3 期。", "i")]
+    assert [(ref.footnote, document.text[ref.offset - 1]) for ref in document.footnote_refs] == [(0, "。"), (1, "。")]
 
 
 def test_a_web_page_keeps_its_article_and_drops_navigation_scripts_and_footer(tmp_path):

@@ -19,7 +19,6 @@ def seed_docx(document: Document, path: Path) -> Path:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     word = docx.Document()
@@ -43,11 +42,7 @@ def seed_docx(document: Document, path: Path) -> Path:
                 run = paragraph.add_run()
                 run._r.append(OxmlElement("w:lastRenderedPageBreak"))
             if offset in marks:
-                note = notes.setdefault(marks[offset], len(notes) + 1)
-                run = paragraph.add_run()
-                reference = OxmlElement("w:footnoteReference")
-                reference.set(qn("w:id"), str(note))
-                run._r.append(reference)
+                add_note_mark(paragraph, "footnote", notes.setdefault(marks[offset], len(notes) + 1))
 
     for number, block in enumerate(document.blocks):
         if block.kind == "footnote":
@@ -71,23 +66,34 @@ def seed_docx(document: Document, path: Path) -> Path:
         if block.kind in ("title", "subtitle", "authors", "affiliation"):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         add_runs(paragraph, start, block.end, size, bold)
-    _add_footnotes(word, {notes[index]: document.text[note.start:note.end]
+    add_notes(word, "footnote", {notes[index]: document.text[note.start:note.end]
                           for index, note in enumerate(document.footnotes) if index in notes})
     word.save(path)
     return path
 
 
-def _add_footnotes(word, notes: dict[int, str]) -> None:
+def add_notes(word, kind: str, notes: dict[int, str]) -> None:
+    """Give a python-docx document its footnotes or endnotes part (`kind`), which python-docx cannot write."""
     from xml.sax.saxutils import escape
 
     from docx.opc.constants import RELATIONSHIP_TYPE
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
 
-    body = "".join(f'<w:footnote w:id="{key}"><w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p></w:footnote>'
+    body = "".join(f'<w:{kind} w:id="{key}"><w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p></w:{kind}>'
                    for key, text in notes.items())
-    xml = (f'<w:footnotes xmlns:w="{W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
-           f'</w:p></w:footnote>{body}</w:footnotes>').encode()
-    part = Part(PackURI("/word/footnotes.xml"),
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml", xml, word.part.package)
-    word.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
+    xml = (f'<w:{kind}s xmlns:w="{W}"><w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+           f'</w:p></w:{kind}>{body}</w:{kind}s>').encode()
+    part = Part(PackURI(f"/word/{kind}s.xml"),
+                f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml", xml, word.part.package)
+    word.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES if kind == "footnote" else RELATIONSHIP_TYPE.ENDNOTES)
+
+
+def add_note_mark(paragraph, kind: str, key: int) -> None:
+    """A footnote or endnote reference mark at the end of a python-docx paragraph."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    mark = OxmlElement(f"w:{kind}Reference")
+    mark.set(qn("w:id"), str(key))
+    paragraph.add_run()._r.append(mark)

@@ -4,8 +4,9 @@ like: so a paper written with direct formatting (a large title, "一、引言" i
 "关键词：" paragraphs) gets its title, authors, abstract and sections as its PDF would. A heading
 style (Heading 1, 标题 1, or any style with an outline level) heads a section wherever it
 stands (the only top-level one, on the first line, is the title); tables stay whole (a row a
-line); footnotes (the file's footnotes part, which python-docx does not expose) are kept as
-footnotes, linked to their reference marks.
+line); footnotes and endnotes (the file's parts for them, which python-docx does not expose)
+are kept as notes, linked to their reference marks: a footnote numbered 1, 2, …, an endnote
+i, ii, … (Word's defaults), each on the page of its mark.
 
 Pages: Word records where it broke the pages when it last laid the file out
 (`w:lastRenderedPageBreak`), and a file with those marks is paged by them, so a citation names
@@ -83,9 +84,11 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
     all_text = "\n".join(line.text for line in lines)
     lang = language_of(all_text)
     units, _ = layout_units(lines, lang, footnote_lines=False)
-    notes = _footnotes(word)
-    footnotes = [Unit("footnote", [Line(notes[key], page, False)], label=number)
-                 for key, (number, page) in body.notes.items() if notes.get(key)]
+    footnotes = []
+    for kind, marks in body.notes.items():
+        texts = _notes(word, kind)
+        footnotes += [Unit("footnote", [Line(texts[key], page, False)], label=label)
+                      for key, (label, page) in marks.items() if texts.get(key)]
     own: dict = {"paged": body.paged, **journal_of(_page_heads(word))}
     if body.title:
         own["title"] = body.title
@@ -103,14 +106,15 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
 
 class _Body:
     """The body read once in order: its paragraphs and table rows, the page each piece of them
-    is on, the Title paragraph, and footnotes numbered as Word shows them."""
+    is on, the Title paragraph, and the notes' marks labelled as Word shows them."""
 
     def __init__(self, word):
         self.word = word
         self.paged = next(word.element.body.iter(f"{W}lastRenderedPageBreak"), None) is not None
         self.page = 1
         self.paragraphs: list[Paragraph] = []
-        self.notes: dict[str, tuple[str, int]] = {}  # footnote id → (number shown, page of its mark)
+        # "footnote"/"endnote" → note id → (label shown, page of its mark)
+        self.notes: dict[str, dict[str, tuple[str, int]]] = {"footnote": {}, "endnote": {}}
         self.title = ""
         defaults = word.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
         self.default_size = int(defaults.get(f"{W}val")) / 2 if defaults is not None else DEFAULT_SIZE
@@ -157,7 +161,8 @@ class _Body:
     def _pieces(self, element) -> list[Piece]:
         """The paragraph's text, spaces collapsed, in one piece per page it is on."""
         pieces = [Piece(page=self.page)]
-        for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}footnoteReference", f"{W}lastRenderedPageBreak"):
+        for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}footnoteReference", f"{W}endnoteReference",
+                                 f"{W}lastRenderedPageBreak"):
             piece = pieces[-1]
             if node.tag == f"{W}lastRenderedPageBreak":
                 if self.paged:
@@ -168,10 +173,13 @@ class _Body:
                     else:
                         piece.page = self.page
                 continue
-            if node.tag == f"{W}footnoteReference":
-                key = node.get(f"{W}id")
-                self.notes.setdefault(key, (str(len(self.notes) + 1), self.page))
-                piece.markers.append((len(piece.text), self.notes[key][0]))
+            if node.tag in (f"{W}footnoteReference", f"{W}endnoteReference"):
+                kind = "footnote" if node.tag == f"{W}footnoteReference" else "endnote"
+                marks, key = self.notes[kind], node.get(f"{W}id")
+                if key not in marks:
+                    number = len(marks) + 1
+                    marks[key] = (str(number) if kind == "footnote" else _roman(number), self.page)
+                piece.markers.append((len(piece.text), marks[key][0]))
                 continue
             more = re.sub(r"[^\S\u3000]+", " ", node.text or "") if node.tag == f"{W}t" else " "
             if piece.text.endswith(" ") or not piece.text:
@@ -288,16 +296,27 @@ def _can_head(text: str) -> bool:
     return not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text)
 
 
-def _footnotes(word) -> dict[str, str]:
-    """The file's footnotes by id (separators left out), from its footnotes part."""
+def _roman(number: int) -> str:
+    """i, ii, iii, iv, …: how Word numbers endnotes unless told otherwise."""
+    digits = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+              (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+    roman = ""
+    for value, letters in digits:
+        count, number = divmod(number, value)
+        roman += letters * count
+    return roman
+
+
+def _notes(word, kind: str) -> dict[str, str]:
+    """The file's footnotes or endnotes (`kind`) by id, separators left out, from their part."""
     from lxml import etree
 
     part = next((rel.target_part for rel in word.part.rels.values()
-                 if rel.reltype.endswith("/footnotes") and not rel.is_external), None)
+                 if rel.reltype.endswith(f"/{kind}s") and not rel.is_external), None)
     if part is None:
         return {}
     notes = {}
-    for note in etree.fromstring(part.blob).iter(f"{W}footnote"):
+    for note in etree.fromstring(part.blob).iter(f"{W}{kind}"):
         if note.get(f"{W}type") in ("separator", "continuationSeparator", "continuationNotice"):
             continue
         text = re.sub(r"\s+", " ", "".join(t.text or "" for t in note.iter(f"{W}t"))).strip()
