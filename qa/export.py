@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.document import Document
-from qa.references import reference_type
+from qa.references import reference_type, split_name
 
 # GB/T 7714 type → BibTeX entry type and RIS type (a thesis by its degree, see `_bibtex_kind`).
 BIBTEX_TYPES = {"J": "article", "M": "book", "D": "phdthesis", "EB/OL": "online", "Z": "misc"}
@@ -46,7 +46,7 @@ def _bibtex_kind(document: Document) -> str:
 def _key(document: Document, fields: dict) -> str:
     """`zeng2023`-like where the first author is in Latin letters, else the doc_id's letters and the year."""
     english = document.meta.get("authors_en") or fields["authors"]
-    family = english[0].replace(",", " ").split()[0] if english else document.doc_id
+    family = split_name(english[0])[0] if english else document.doc_id
     stem = re.sub(r"[^a-z0-9]", "", family.lower()) or re.sub(r"[^a-z0-9]", "", document.doc_id.lower()) or "doc"
     return f"{stem}{fields['year'] or ''}"
 

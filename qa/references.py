@@ -85,19 +85,29 @@ def gb_t_7714(document: Document, page: int | None, page_end: int | None = None)
     return (text + (f" DOI:{meta['doi']}." if meta.get("doi") else "")).strip()
 
 
-def _apa_name(name: str) -> str:
-    """`ZENG Fan-jun` or `Fan-jun Zeng` → `Zeng, F.-j.`; a single word stays as it is."""
+def split_name(name: str) -> tuple[str, list[str]]:
+    """A Latin-script name's family name and given names: `ZENG Fan-jun` and `Fan-jun Zeng` →
+    (`Zeng`, [`Fan-jun`]), `Ivo H. M. van Stokkum` → (`van Stokkum`, [`Ivo`, `H.`, `M.`]); a
+    single word is a family name."""
     words = re.sub(r"\.(?=[^\W\d_])", ". ", name).replace(",", " ").split()  # "Yu.A.Pusep": three words
     if len(words) < 2:
-        return name
+        return name, []
+    if "," in name:  # "Zeng, Fanjun": family name first
+        return words[0], words[1:]
     if words[0].isupper():  # Chinese order in capitals: family name first
-        family, given = words[0].title(), words[1:]
-    else:
-        # A particle belongs to the family name: "Ivo H. M. van Stokkum" → "van Stokkum, I. H. M."
-        first_of_family = len(words) - 1
-        while first_of_family > 1 and words[first_of_family - 1] in NAME_PARTICLES:
-            first_of_family -= 1
-        family, given = " ".join(words[first_of_family:]), words[:first_of_family]
+        return words[0].title(), words[1:]
+    # A particle belongs to the family name.
+    first_of_family = len(words) - 1
+    while first_of_family > 1 and words[first_of_family - 1] in NAME_PARTICLES:
+        first_of_family -= 1
+    return " ".join(words[first_of_family:]), words[:first_of_family]
+
+
+def _apa_name(name: str) -> str:
+    """`ZENG Fan-jun` or `Fan-jun Zeng` → `Zeng, F.-j.`; a single word stays as it is."""
+    family, given = split_name(name)
+    if not given:
+        return name
     initials = " ".join("-".join(part[:1] + "." for part in word.split("-")) for word in given)
     return f"{family}, {initials}"
 

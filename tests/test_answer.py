@@ -15,6 +15,7 @@ from qa.bridge import Bridge
 from qa.chunking import Chunk, Sentence
 from qa.evaluation import load_questions
 from qa.exhibits import Exhibit, asked_exhibit, exhibit_spans
+from qa.export import bibtex
 from qa.index import build_index
 from qa.lexical import LexicalIndex
 from qa.overview import abstract_of
@@ -447,6 +448,11 @@ def test_apa_names_keep_their_particles_and_split_initials_run_together(seed_doc
     document = dataclasses.replace(seed_document, lang="en", meta={
         "title": "TIMP", "authors": ["Katharine M. Mullen", "Ivo H. M. van Stokkum", "Yu.A.Pusep"], "year": 2007})
     assert apa(document, None).startswith("Mullen, K. M., van Stokkum, I. H. M., & Pusep, Y. A. (2007).")
+    # A name written family name first keeps it so; the BibTeX key is the family name.
+    inverted = dataclasses.replace(document, meta={**document.meta, "authors": ["Mullen, K. M.", "Jane Smith"]})
+    assert apa(inverted, None).startswith("Mullen, K. M., & Smith, J. (2007).")
+    assert bibtex([dataclasses.replace(document, meta={**document.meta, "authors": ["Jane Smith"]})]).startswith(
+        "@misc{smith2007,")
 
 
 @pytest.mark.parametrize("question", ["逆差序智治包括哪五个方面的举措？",
