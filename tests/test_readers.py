@@ -411,6 +411,44 @@ def test_markdown_title_author_and_a_code_block_kept_whole(tmp_path):
     assert ("table", "Year Event\n1984 automated") in blocks and ("paragraph", "The keepers left.") in blocks
 
 
+def test_a_first_page_s_own_head_and_unmarked_article_notes_are_not_body_text(tmp_path):
+    """Page 1 of a Chinese journal article: a head of its own ("2023 年第 3 期 … 中国农村观察", not
+    repeated), and under a rule the dates, funding and author notes in small type, unmarked."""
+    from reportlab.pdfgen import canvas
+
+    from tests.pdf_fixtures import FONT, HEIGHT, MARGIN, register_fonts, wrap
+
+    register_fonts()
+    path = tmp_path / "village.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
+    body = "数字乡村建设是乡村振兴的重要内容，也是建设数字中国的重要组成部分。近年来各地积极推进数字乡村建设，取得了明显成效。"
+    rows = [(16, "乡村数字治理的困境与出路"), (10, "张　三　李　四"), (8, "（某某大学公共管理学院，湖南 长沙 410000）"),
+            (8.5, "摘要：本文分析了乡村数字治理面临的三重困境，并提出了对策。"), (8.5, "关键词：数字乡村；乡村治理"),
+            (8.5, "中图分类号：D422.6　文献标识码：A　文章编号：1000-1234（2023）03-0041-12"), (11, "一、问题的提出"),
+            *[(9, line) for line in wrap(body * 2, WIDTH - 2 * MARGIN, 9)]]
+    for page in (1, 2):
+        pdf.setFont(FONT, 7.5)
+        pdf.drawString(MARGIN, HEIGHT - 36, "2023 年第 3 期　　　　　　中国农村观察" if page == 1 else "乡村数字治理的困境与出路")
+        y = HEIGHT - 70
+        for size, text in rows if page == 1 else [(11, "二、乡村数字治理的困境")] + rows[7:]:
+            pdf.setFont(FONT, size)
+            pdf.drawString(MARGIN, y, text)
+            y -= size * 1.6
+        if page == 1:
+            pdf.line(MARGIN, 120, MARGIN + 120, 120)
+            for number, note in enumerate(["收稿日期：2023-01-10", "基金项目：国家社会科学基金项目（21BZZ001）",
+                                           "作者简介：张三（1980—），男，湖南长沙人，某某大学公共管理学院教授。"]):
+                pdf.setFont(FONT, 6.5)
+                pdf.drawString(MARGIN, 108 - number * 10, note)
+        pdf.showPage()
+    pdf.save()
+    document = read_document(path, tmp_path)
+    body_text = document.text[: document.pages[-1].end]
+    assert "收稿日期" not in body_text and "中国农村观察" not in body_text
+    assert [(note.page, note.label) for note in document.footnotes] == [(1, "收稿日期"), (1, "基金项目"), (1, "作者简介")]
+    assert reference(document, 2) == "张三, 李四. 乡村数字治理的困境与出路[J]. 中国农村观察, 2023(3): 42."
+
+
 def test_where_an_article_appeared_is_read_from_its_article_number_and_running_head():
     from qa.readers.imprint import article_number, journal_of
 

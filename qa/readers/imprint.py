@@ -1,6 +1,6 @@
 """Where an article appeared, as its pages print it: the article-number line of Chinese
 journals (`文章编号：1000—8691（2023）05—0171—10`: ISSN, year, issue, first page, page count)
-and a running head that names the journal and issue (`社会科学 2023 年第 5 期`,
+and a running head that names the journal and issue (`社会科学 2023 年第 5 期`, `2023 年第 3 期 中国农村观察`,
 `Journal of Rural Studies, 2023, 12(3)`). Values found here rank below the file's own
 metadata and the `.meta.json` sidecar."""
 
@@ -13,6 +13,9 @@ ARTICLE_NUMBER = re.compile(rf"(\d{{4}}){DASH}(\d{{3}}[\dXx])\s*[（(]\s*(\d{{4}
                             rf"(\d{{3,5}}){DASH}(\d{{1,3}})")
 CHINESE_HEAD = re.compile(r"^(?P<journal>[^\d\s·•—–-][^\d]{1,30}?)\s*[（(]?\s*(?P<year>(19|20)\d{2})\s*年\s*第\s*"
                           r"(?P<issue>\d{1,2})\s*期")
+# The issue first, the journal after it ("2023 年第 3 期（总第 171 期）　　中国农村观察").
+CHINESE_HEAD_ISSUE_FIRST = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*第\s*(?P<issue>\d{1,2})\s*期"
+                                      r"(?:\s*[（(]总第\s*\d+\s*期[）)])?\s+(?P<journal>[^\d\s·•—–-][^\d]{1,30}?)\s*$")
 ENGLISH_HEAD = re.compile(r"^(?P<journal>[A-Z][A-Za-z&:.,' ]{3,80}?)[,.]?\s+(?:Vol\.?\s*(?P<volume>\d+)[,.]?\s*"
                           r"(?:No\.?\s*(?P<issue>\d+))?[,.]?\s*)?\(?(?P<year>(19|20)\d{2})\)?"
                           r"(?:[,.]?\s*(?P<volume2>\d+)\s*\((?P<issue2>\d+)\))?")
@@ -35,8 +38,8 @@ def article_number(text: str) -> dict:
 def journal_of(heads: list[str]) -> dict:
     """Journal, year, volume and issue from the first running head that names them."""
     for head in heads:
-        bare = re.sub(r"^[·•]?\s*\d{1,5}\s*[·•]?\s+", "", head.strip())  # the page number before it
-        match = CHINESE_HEAD.match(bare)
+        bare = re.sub(r"^[·•]?\s*\d{1,5}\s*[·•]?\s+(?!年)", "", head.strip())  # the page number before it, not a year
+        match = CHINESE_HEAD.match(bare) or CHINESE_HEAD_ISSUE_FIRST.match(bare)
         if match:
             return {"journal": match["journal"].strip(" ，,《》"), "year": int(match["year"]),
                     "issue": str(int(match["issue"]))}

@@ -61,6 +61,9 @@ FIGURE_MAX = 0.6  # share of the page's area: a larger image or drawing is the p
 FIGURE_TEXT_SHARE = 0.5  # a "figure" holding more of the page's characters holds its text
 PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,5}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
 FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
+# The notes about the article at the foot of its first page, unmarked, each labelled by its kind.
+ARTICLE_NOTE = re.compile(r"^(收稿日期|修回日期|基金项目|作者简介|通讯作者|通信作者|Received|Foundation items?|Funding"
+                          r"|Corresponding author|Biography)\s*[:：]", re.IGNORECASE)
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
@@ -514,7 +517,9 @@ def drop_running_lines(pages: list[PageLayout], body_size: float) -> tuple[dict[
             numbered = offset is not None and page.number + offset in _end_numbers(row.text)
             # A head that changes with the chapter ("C 安装升级 7") runs with the page by its number.
             repeated = counts[key(row.text)] >= needed and usual
-            if repeated or id(row) not in outer and (bare or numbered and len(row.text) <= 120):
+            # A head naming the journal and issue is one on any page (page 1's is often its own).
+            names_issue = row.top >= page.height - RUNNING_ZONE * page.height and bool(journal_of([row.text]))
+            if repeated or id(row) not in outer and (bare or numbered and len(row.text) <= 120 or names_issue):
                 page.rows.remove(row)
                 removed.append(row.text)
             if numbered:
@@ -562,6 +567,9 @@ def _footnote_label(row: Row) -> str | None:
     segment = row.segments[0]
     if segment.markers and segment.markers[0][0] == 0:
         return segment.markers[0][1]
+    article_note = ARTICLE_NOTE.match(segment.text)
+    if article_note:
+        return article_note.group(1)
     match = FOOTNOTE_LABEL.match(segment.text)
     if not match:
         return None
@@ -578,7 +586,7 @@ def footnote_units(rows: list[Row], page: int) -> list[Unit]:
         if label is not None:
             if segment.markers and segment.markers[0][0] == 0:
                 text = text.lstrip()
-            else:
+            elif not ARTICLE_NOTE.match(text):
                 text = FOOTNOTE_LABEL.sub("", text, count=1)
             units.append(Unit("footnote", [Line(text, page, False)], label=label))
         elif units:
