@@ -437,7 +437,8 @@ def test_a_first_page_s_own_head_and_unmarked_article_notes_are_not_body_text(tm
         if page == 1:
             pdf.line(MARGIN, 120, MARGIN + 120, 120)
             for number, note in enumerate(["收稿日期：2023-01-10", "基金项目：国家社会科学基金项目（21BZZ001）",
-                                           "作者简介：张三（1980—），男，湖南长沙人，某某大学公共管理学院教授。"]):
+                                           "作者简介：张三（1980—），男，湖南长沙人，某某大学公共管理学院教授。",
+                                           "引用格式：张三, 李四. 乡村数字治理的困境与出路[J]. 中国农村观察, 2023(3): 41-52."]):
                 pdf.setFont(FONT, 6.5)
                 pdf.drawString(MARGIN, 108 - number * 10, note)
         pdf.showPage()
@@ -445,12 +446,13 @@ def test_a_first_page_s_own_head_and_unmarked_article_notes_are_not_body_text(tm
     document = read_document(path, tmp_path)
     body_text = document.text[: document.pages[-1].end]
     assert "收稿日期" not in body_text and "中国农村观察" not in body_text
-    assert [(note.page, note.label) for note in document.footnotes] == [(1, "收稿日期"), (1, "基金项目"), (1, "作者简介")]
+    assert [(note.page, note.label) for note in document.footnotes] == [
+        (1, "收稿日期"), (1, "基金项目"), (1, "作者简介"), (1, "引用格式")]
     assert reference(document, 2) == "张三, 李四. 乡村数字治理的困境与出路[J]. 中国农村观察, 2023(3): 42."
 
 
 def test_where_an_article_appeared_is_read_from_its_article_number_and_running_head():
-    from qa.readers.imprint import article_number, journal_of
+    from qa.readers.imprint import article_number, cited_as, journal_of
 
     assert article_number("文献标识码：A　　文章编号：1000—8691（2023）05—0171—10") == {
         "issn": "1000-8691", "year": 2023, "issue": "5", "first_page": 171, "last_page": 180}
@@ -460,6 +462,9 @@ def test_where_an_article_appeared_is_read_from_its_article_number_and_running_h
     assert journal_of(["Journal of Rural Studies, Vol. 12, No. 3, 2023"]) == {
         "journal": "Journal of Rural Studies", "year": 2023, "volume": "12", "issue": "3"}
     assert journal_of(["· 175 ·", "A Short Title"]) == {}
+    assert journal_of(["2023 年第 3 期（总第 171 期）　中国农村观察"]) == {"journal": "中国农村观察", "year": 2023, "issue": "3"}
+    assert cited_as("本文引用格式：王五．数字乡村研究[J]．中国行政管理，2022，38（5）：12—19．") == {
+        "journal": "中国行政管理", "year": 2022, "volume": "38", "issue": "5", "first_page": 12, "last_page": 19}
 
 
 def test_a_quote_is_boxed_on_its_own_characters_across_a_hyphenated_line_break(tmp_path, seed_document):

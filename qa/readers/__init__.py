@@ -71,6 +71,8 @@ def read_document(path: Path, root: Path | None = None, source: str | None = Non
         raise DocumentError(f"{source}: no text")
     first = document.pages[0] if document.paged else None
     front = document.text[first.start:first.end] if first else document.text[:3000]
+    # Page 1's notes may say it too (the article's own reference, its DOI).
+    front += "".join("\n" + document.text[note.start:note.end] for note in document.footnotes if note.page == 1)
     document.meta = {**imprint(front), **document.meta}
     return document
 

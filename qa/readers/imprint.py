@@ -66,11 +66,30 @@ THESIS = re.compile(r"(博士|硕士)学位论文|\b(doctoral|master'?s|PhD|Ph\.
                     r"|\b(?:a )?(thesis|dissertation) submitted\b", re.IGNORECASE)
 
 
+# A first page's own reference of the article (GB/T 7714): "引用格式：张三. 题名[J]. 中国农村观察, 2023(3): 41-52."
+CITE_AS = re.compile(r"(?:本文)?(?:引用格式|引文格式)\s*[:：].*?\[J\]\s*[.．]\s*(?P<journal>[^,，.．\d]{2,40}?)\s*[,，]\s*"
+                     r"(?P<year>(?:19|20)\d{2})\s*[,，]?\s*(?P<volume>\d{1,4})?\s*[（(]\s*(?P<issue>\d{1,3})\s*[)）]"
+                     rf"(?:\s*[:：]\s*(?P<first>\d{{1,5}}){DASH}(?P<last>\d{{1,5}}))?")
+
+
+def cited_as(text: str) -> dict:
+    """Journal, year, volume, issue and pages from the article's own reference line, if the text has one."""
+    match = CITE_AS.search(text)
+    if not match:
+        return {}
+    found = {"journal": match["journal"].strip(), "year": int(match["year"]), "issue": str(int(match["issue"]))}
+    if match["volume"]:
+        found["volume"] = match["volume"]
+    if match["first"]:
+        found |= {"first_page": int(match["first"]), "last_page": int(match["last"])}
+    return found
+
+
 def imprint(front: str) -> dict:
-    """What a document's first page says of where it appeared: the article-number line (else a
-    volume and issue line, and the year it was published), a DOI, an ISBN, a thesis's degree
+    """What a document's first page says of where it appeared: the article-number line and the
+    article's own reference line (else a volume and issue line, and the year it was published), a DOI, an ISBN, a thesis's degree
     ("type": "D", "degree": "博士" / "doctoral" / "master's")."""
-    found = article_number(front)
+    found = {**cited_as(front), **article_number(front)}
     if not found and (match := VOLUME_ISSUE.search(front)):
         end = front.find("\n", match.end())
         line = front[front.rfind("\n", 0, match.start()) + 1 : end if end >= 0 else len(front)]

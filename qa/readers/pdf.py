@@ -62,7 +62,7 @@ FIGURE_TEXT_SHARE = 0.5  # a "figure" holding more of the page's characters hold
 PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,5}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
 FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
 # The notes about the article at the foot of its first page, unmarked, each labelled by its kind.
-NOTE_NAMES = (r"收稿日期|修回日期|基金项目|作者简介|通讯作者|通信作者"
+NOTE_NAMES = (r"收稿日期|修回日期|基金项目|作者简介|通讯作者|通信作者|本文引用格式|引用格式|引文格式"
               r"|Received|Foundation items?|Funding|Corresponding author|Biography")
 ARTICLE_NOTE = re.compile(rf"^[\[【]?({NOTE_NAMES})(?:[\]】]\s*[:：]?|\s*[:：])", re.IGNORECASE)  # "[收稿日期] 2023-01-10"
 # A running head with one of these words names the journal; a title may be its own running head.
