@@ -238,6 +238,9 @@ def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents
     word.add_paragraph("研究背景\t1", style=contents)
     word.add_paragraph("研究背景", style=heading)
     word.add_paragraph("茶马古道是连接川滇藏的古代商道，兴起于唐宋时期。")
+    hyphenated = word.add_paragraph("见 Tea")
+    hyphenated.add_run()._r.append(OxmlElement("w:noBreakHyphen"))  # Word's hyphen that keeps its words together
+    hyphenated.add_run("Horse Road 一文。")
     control = word.add_paragraph("马帮沿古道运送茶叶和马匹。")  # moved into a content control below
     sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
     control._p.addprevious(sdt)
@@ -249,6 +252,7 @@ def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents
     document = read_document(path, tmp_path)
     assert [s.path for s in document.walk_sections()] == [("研究背景",)]
     assert "研究背景 1" not in document.text and "马帮沿古道运送茶叶和马匹。" in document.text
+    assert "见 Tea-Horse Road 一文。" in document.text
     assert (document.title, document.authors, document.paged) == ("茶马古道研究", [], False)
 
 

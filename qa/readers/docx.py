@@ -161,8 +161,8 @@ class _Body:
     def _pieces(self, element) -> list[Piece]:
         """The paragraph's text, spaces collapsed, in one piece per page it is on."""
         pieces = [Piece(page=self.page)]
-        for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}footnoteReference", f"{W}endnoteReference",
-                                 f"{W}lastRenderedPageBreak"):
+        for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen", f"{W}footnoteReference",
+                                 f"{W}endnoteReference", f"{W}lastRenderedPageBreak"):
             piece = pieces[-1]
             if node.tag == f"{W}lastRenderedPageBreak":
                 if self.paged:
@@ -181,7 +181,10 @@ class _Body:
                     marks[key] = (str(number) if kind == "footnote" else _roman(number), self.page)
                 piece.markers.append((len(piece.text), marks[key][0]))
                 continue
-            more = re.sub(r"[^\S\u3000]+", " ", node.text or "") if node.tag == f"{W}t" else " "
+            if node.tag == f"{W}t":
+                more = re.sub(r"[^\S\u3000]+", " ", node.text or "")
+            else:  # a tab or a line break is a space; Word keeps a hyphen that must not break apart
+                more = "-" if node.tag == f"{W}noBreakHyphen" else " "
             if piece.text.endswith(" ") or not piece.text:
                 more = more.lstrip()
             piece.text += more
