@@ -720,9 +720,12 @@ class TextBuilder:
 
     def _add_table(self, unit: Unit) -> None:
         caption, *rest = unit.lines
-        header = [line.text for line in rest if not is_table_row(line.text) and not TABLE_SOURCE.match(line.text)]
-        rows = [line.text for line in rest if is_table_row(line.text) or TABLE_SOURCE.match(line.text)]
-        parts = [caption.text] + ([" ".join(header)] if header else []) + rows
+        if any(line.ruled for line in rest):  # the file marks its rows (Word, HTML, Markdown): each stays a line
+            parts = [line.text for line in unit.lines]
+        else:  # a header wrapped over lines is one line, above the rows of figures
+            header = [line.text for line in rest if not is_table_row(line.text) and not TABLE_SOURCE.match(line.text)]
+            rows = [line.text for line in rest if is_table_row(line.text) or TABLE_SOURCE.match(line.text)]
+            parts = [caption.text] + ([" ".join(header)] if header else []) + rows
         start, end = self._append("\n".join(parts))
         self._note_pages([caption], [0], start)
         self.blocks.append(Block("table", start, end, self._current_path()))
