@@ -226,6 +226,7 @@ def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Pt
 
     word = docx.Document()
     heading = word.styles.add_style("论文一级标题", WD_STYLE_TYPE.PARAGRAPH)  # a template's own heading style
@@ -241,6 +242,7 @@ def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents
     hyphenated = word.add_paragraph("见 Tea")
     hyphenated.add_run()._r.append(OxmlElement("w:noBreakHyphen"))  # Word's hyphen that keeps its words together
     hyphenated.add_run("Horse Road 一文。")
+    word.add_paragraph().add_run("茶马古道上的贸易延续了一千多年，" * 8).font.size = Pt(14)  # a paragraph set large
     control = word.add_paragraph("马帮沿古道运送茶叶和马匹。")  # moved into a content control below
     sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
     control._p.addprevious(sdt)

@@ -93,6 +93,8 @@ def _blocks(element):
     """(kind, text, all in bold) for each block of trafilatura's XML: "h1"…"h6", "p", "row", "code"."""
     for child in element:
         tag = child.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            continue
         if tag == "head":
             level = re.fullmatch(r"h([1-6])", child.get("rend", "h2"))
             text = _text(child)
@@ -110,12 +112,7 @@ def _blocks(element):
         elif tag in ("list", "quote", "div") and any(grandchild.tag in ("p", "item", "list", "head", "table")
                                                        for grandchild in child):
             yield from _blocks(child)
-        elif tag == "list":
-            for item in child.iter("item"):
-                text = _text(item)
-                if text:
-                    yield "p", text, _all_bold(item)
-        else:
+        else:  # a paragraph, a list item, a quotation
             text = _text(child)
             if text:
                 yield "p", text, _all_bold(child)
