@@ -238,11 +238,11 @@ def test_a_word_file_heads_sections_by_outline_level_and_leaves_out_its_contents
     word.add_paragraph("茶马古道研究", style="Title")
     word.add_paragraph("研究背景\t1", style=contents)
     word.add_paragraph("研究背景", style=heading)
-    word.add_paragraph("茶马古道是连接川滇藏的古代商道，兴起于唐宋时期。")
+    word.add_paragraph("茶马古道是连接川滇藏的古代商道，兴起于唐宋时期。" * 6)
     hyphenated = word.add_paragraph("见 Tea")
     hyphenated.add_run()._r.append(OxmlElement("w:noBreakHyphen"))  # Word's hyphen that keeps its words together
     hyphenated.add_run("Horse Road 一文。")
-    word.add_paragraph().add_run("茶马古道上的贸易延续了一千多年，" * 8).font.size = Pt(14)  # a paragraph set large
+    word.add_paragraph().add_run("茶马古道上的贸易延续了一千多年。" * 8).font.size = Pt(14)  # a paragraph set large
     control = word.add_paragraph("马帮沿古道运送茶叶和马匹。")  # moved into a content control below
     sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
     control._p.addprevious(sdt)
@@ -457,6 +457,36 @@ def test_a_first_page_s_own_head_and_unmarked_article_notes_are_not_body_text(tm
     assert [(note.page, note.label) for note in document.footnotes] == [
         (1, "收稿日期"), (1, "基金项目"), (1, "作者简介"), (1, "引用格式")]
     assert reference(document, 2) == "张三, 李四. 乡村数字治理的困境与出路[J]. 中国农村观察, 2023(3): 42."
+
+
+def test_a_bold_run_in_lead_starts_a_paragraph_and_a_bold_line_heads_a_section(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    for name in ("Vera", "VeraBd"):  # embedded, so the file states their weights (reportlab ships them)
+        pdfmetrics.registerFont(TTFont(name, f"{name}.ttf"))
+    path = tmp_path / "leads.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(WIDTH, 842))
+    body = "Requirements were gathered from the market and ranked by the product team before each release."
+    y = 760
+    for font, text in [("Vera", body), ("Vera", body + " The team met weekly."), ("VeraBd", "3. Method"),
+                       ("Vera", body), (None, "2. No requirements dependencies:"),
+                       ("Vera", "dependencies between requirements at all."),
+                       ("Vera", body)]:
+        if font is None:  # a bold lead, the sentence running on in regular type
+            pdf.setFont("VeraBd", 10)
+            pdf.drawString(72, y, text)
+            pdf.setFont("Vera", 10)
+            pdf.drawString(72 + pdf.stringWidth(text + " ", "VeraBd", 10), y, "There are no")
+        else:
+            pdf.setFont(font, 10)
+            pdf.drawString(72, y, text)
+        y -= 15
+    pdf.save()
+    document = read_document(path, tmp_path)
+    assert [s.heading for s in document.walk_sections()] == ["3. Method"]
+    assert "2. No requirements dependencies: There are no dependencies between" in document.text
 
 
 def test_where_an_article_appeared_is_read_from_its_article_number_and_running_head():

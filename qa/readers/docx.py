@@ -30,6 +30,7 @@ from qa.readers.text import (
     HEADING_TYPE,
     JUNK_TITLE,
     LONGEST_SET_HEADING,
+    TERMINAL,
     TOC_ENTRY,
     Line,
     Unit,
@@ -295,10 +296,11 @@ def _lines(paragraphs: list[Paragraph]) -> list[Line]:
 
 
 def _can_head(text: str) -> bool:
-    """Whether a paragraph may be a heading by its look: not a paragraph longer than a heading
-    runs (a whole paragraph set large), a contents entry, a row of figures, or a line without a word."""
-    return (len(text) <= LONGEST_SET_HEADING and not TOC_ENTRY.search(text) and not is_table_row(text)
-            and has_word(text))
+    """Whether a paragraph may be a heading by its look: not prose longer than a heading runs
+    (a whole paragraph set large; a long title ends no sentence), a contents entry, a row of
+    figures, or a line without a word."""
+    prose = len(text) > LONGEST_SET_HEADING and text[-1] in TERMINAL
+    return not prose and not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text)
 
 
 def _roman(number: int) -> str:

@@ -46,6 +46,8 @@ from qa.readers.text import (
     layout_units,
 )
 
+RUN_IN_TAIL = 3  # regular characters after a bold lead's colon that make it a run-in lead
+BOLD_WEIGHT = 550  # a character's font weight from which it is bold (TeX's bold Latin reads 570)
 SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
 SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
 SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or superscript of a row beside it
@@ -113,7 +115,13 @@ class Segment:
 
     @property
     def bold(self) -> bool:
-        return sum(g.weight >= 600 for g in self.glyphs) > len(self.glyphs) / 2
+        """Mostly in bold, and not a bold run-in lead with the text after it in regular type
+        ("2. No Requirements dependencies: There are no"): that line is body text."""
+        bold = [g.weight >= BOLD_WEIGHT for g in self.glyphs]
+        if sum(bold) <= len(bold) / 2:
+            return False
+        last = max(i for i, b in enumerate(bold) if b)
+        return not (len(bold) - last > RUN_IN_TAIL and self.glyphs[last].ch in ":：.。")
 
     @property
     def fixed_pitch(self) -> bool:
