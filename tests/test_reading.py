@@ -156,3 +156,14 @@ def test_a_numbered_line_that_fills_the_measure_and_runs_on_starts_a_paragraph_n
     units, _ = layout_units(lines, "zh")
     assert [(unit.kind, unit.lines[0].text[:5]) for unit in units][1:] == [
         ("heading", "2. 方法"), ("paragraph", "本文采用案"), ("paragraph", "1. 论文")]
+
+
+def test_the_article_notes_copied_out_of_a_first_page_are_notes_not_body_text():
+    raw = ("乡村数字治理的困境与出路\n\n张三　李四\n\n摘要：本文分析了乡村数字治理的困境。\n\n一、问题的提出\n\n"
+           "数字乡村建设是乡村振兴的重要内容，也是建设数字中国的重要组成部分。\n\n收稿日期：2023-01-10\n\n"
+           "[基金项目] 国家社会科学基金项目（21BZZ001）\n\n二、困境\n\n农村地区数字基础设施仍然薄弱。\n")
+    document = parse_text(raw, "d", "d.txt")
+    body = document.text[: document.pages[-1].end]
+    assert "收稿日期" not in body and "基金项目" not in body
+    assert [(note.label, note.page) for note in document.footnotes] == [("收稿日期", 1), ("基金项目", 1)]
+    assert [s.heading for s in document.walk_sections() if s.part == "body"] == ["一、问题的提出", "二、困境"]

@@ -28,6 +28,7 @@ from qa.document import Document, DocumentError, Page
 from qa.readers.imprint import journal_of
 from qa.readers.ocr import ocr_lines
 from qa.readers.text import (
+    ARTICLE_NOTE,
     EMAIL_ADDRESS,
     HEADING_TYPE,
     JUNK_TITLE,
@@ -63,10 +64,6 @@ FIGURE_MAX = 0.6  # share of the page's area: a larger image or drawing is the p
 FIGURE_TEXT_SHARE = 0.5  # a "figure" holding more of the page's characters holds its text
 PAGE_NUMBER = re.compile(r"^[-—–·•\s()（）第页Pp.age]*(\d{1,5}|[ivxlcdm]{1,7})[-—–·•\s()（）页]*$", re.IGNORECASE)
 FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†‡]|[a-z](?=\s|[\u3000-\u9fff（《“【\[]))\s*")
-# The notes about the article at the foot of its first page, unmarked, each labelled by its kind.
-NOTE_NAMES = (r"收稿日期|修回日期|基金项目|作者简介|通讯作者|通信作者|本文引用格式|引用格式|引文格式"
-              r"|Received|Foundation items?|Funding|Corresponding author|Biography")
-ARTICLE_NOTE = re.compile(rf"^[\[【]?({NOTE_NAMES})(?:[\]】]\s*[:：]?|\s*[:：])", re.IGNORECASE)  # "[收稿日期] 2023-01-10"
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}

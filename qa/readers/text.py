@@ -107,6 +107,10 @@ def language_of(text: str) -> str:
 # ---------------------------------------------------------------- line patterns
 
 FOOTNOTE_LINE = re.compile(r"^([a-z])(?:\u3000|\s(?=[\[【(（《\u4e00-\u9fff]))\s*(\S.*)$")
+# The notes about the article at the foot of its first page, unmarked, each labelled by its kind.
+NOTE_NAMES = (r"收稿日期|修回日期|基金项目|作者简介|通讯作者|通信作者|本文引用格式|引用格式|引文格式"
+              r"|Received|Foundation items?|Funding|Corresponding author|Biography")
+ARTICLE_NOTE = re.compile(rf"^[\[【]?({NOTE_NAMES})(?:[\]】]\s*[:：]?|\s*[:：])", re.IGNORECASE)  # "[收稿日期] 2023-01-10"
 FIGURE_LINE = re.compile(r"^(图\s*\d+|(Figure|Fig\.)\s*\d+)")
 FENCE = re.compile(r"^(```|~~~)")
 TABLE_CAPTION = re.compile(r"^(表\s*\d+|Table\s+\d+)")
@@ -361,6 +365,10 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         footnote = FOOTNOTE_LINE.match(text) if footnote_lines else None
         if footnote and not paragraph_is_latin(paragraph):
             footnotes.append(Unit("footnote", [Line(footnote.group(2), line.page, False)], label=footnote.group(1)))
+            continue
+        article_note = ARTICLE_NOTE.match(text) if footnote_lines and line.page == 1 and line.blank_before else None
+        if article_note:  # "收稿日期：2023-01-10" copied out of page 1's foot: a note, not the body's
+            footnotes.append(Unit("footnote", [Line(text, line.page, False)], label=article_note.group(1)))
             continue
         if FIGURE_LINE.match(text) or TOC_ENTRY.search(text):
             continue
