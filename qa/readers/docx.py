@@ -34,9 +34,9 @@ from qa.readers.text import (
     TOC_ENTRY,
     Line,
     Unit,
+    bold_line_heads,
     build_document,
     has_word,
-    heading_kind,
     is_table_row,
     join_lines,
     language_of,
@@ -281,8 +281,7 @@ def _lines(paragraphs: list[Paragraph]) -> list[Line]:
         if not level and _can_head(paragraph.text):
             if paragraph.size >= HEADING_TYPE * body_size:
                 level = heading_sizes.index(paragraph.size) + 1
-            elif paragraph.bold and not bold_body and (len(paragraph.text) <= 40
-                                                        or heading_kind(paragraph.text, True) is not None):
+            elif paragraph.bold and not bold_body and bold_line_heads(paragraph.text):
                 level = len(heading_sizes) + 1
         pieces = paragraph.pieces
         if level and len(pieces) > 1:  # a heading is one line, on the page it starts on

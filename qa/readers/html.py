@@ -14,11 +14,11 @@ from pathlib import Path
 
 from qa.document import Document, DocumentError
 from qa.readers.text import (
+    BOLD_LEVEL,
     Line,
+    bold_line_heads,
     build_document,
     decode_bytes,
-    heading_kind,
-    is_table_row,
     language_of,
     latin_vocabulary,
     layout_units,
@@ -26,7 +26,6 @@ from qa.readers.text import (
     split_authors,
 )
 
-BOLD_LEVEL = 7  # a bold paragraph heads a section below every h1–h6
 BYLINE = (re.compile(r"(?:^|\s)(?:作者|撰文|文|记者)\s*[:：丨|]\s*([\u4e00-\u9fff·]{2,5}(?:[、，,][\u4e00-\u9fff·]{2,5})*)"),
           re.compile(r"^By\s+([A-Z][^\d:|]{2,80})$"))
 BYLINE_REACH = 5  # a byline counts only among the first lines
@@ -83,8 +82,7 @@ def _lines(main) -> list[Line]:
             fence = Line("```", 1, True, code=True)
             lines += [fence, *(Line(row, 1, False, code=True) for row in text.split("\n")), fence]
         else:
-            heads = bold and bold_share < 0.5 and not is_table_row(text) and (
-                len(text) <= 40 or heading_kind(text, True) is not None)
+            heads = bold and bold_share < 0.5 and bold_line_heads(text)
             lines.append(Line(text, 1, True, heading_level=BOLD_LEVEL if heads else 0, typed=True))
     return name_sole_title(lines)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from qa.document import Document
 from qa.readers.text import (
+    BOLD_LEVEL,
     Line,
+    bold_line_heads,
     build_document,
     decode_bytes,
-    heading_kind,
-    is_table_row,
     join_lines,
     language_of,
     latin_vocabulary,
@@ -29,7 +29,6 @@ from qa.readers.text import (
 
 AUTHOR = re.compile(r"^\s*(?:authors?|by|作者)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
 FRONT_LINES = 12  # an author line counts only near the top
-BOLD_LEVEL = 7  # a bold paragraph heads a section below every `#` level
 
 
 def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
@@ -76,7 +75,7 @@ def markdown_lines(raw: str) -> list[Line]:
                 level = int(tokens[index - 1].tag[1])
                 lines.append(Line(text, 1, True, heading_level=level, typed=True, styled=True))
             elif text:
-                heads = bold and not is_table_row(text) and (len(text) <= 40 or heading_kind(text, True) is not None)
+                heads = bold and bold_line_heads(text)
                 lines.append(Line(text, 1, True, heading_level=BOLD_LEVEL if heads else 0, typed=True))
     return name_sole_title(lines)
 

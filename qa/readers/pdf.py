@@ -36,9 +36,9 @@ from qa.readers.text import (
     TOC_ENTRY,
     Line,
     Unit,
+    bold_line_heads,
     build_document,
     has_word,
-    heading_kind,
     is_cjk,
     is_table_row,
     join_lines,
@@ -763,8 +763,7 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
             if size >= HEADING_TYPE * body_size:
                 level = next((i + 1 for i, s in enumerate(heading_sizes) if abs(size - s) <= 0.3), 0)
             # A bold numbered heading may run long: "4. The apparent and average accelerations".
-            if not level and not bold_body and all(s.bold for s in segments) and (
-                    len(text) <= 40 or heading_kind(text, True) is not None):
+            if not level and not bold_body and all(s.bold for s in segments) and bold_line_heads(text):
                 level = len(heading_sizes) + 1
         last_x1 = max(s.x1 for s in segments)
         next_column = previous is not None and top > previous[0]

@@ -192,6 +192,15 @@ def heading_kind(line: str, set_as_heading: bool = False) -> tuple[str, int] | N
     return None
 
 
+BOLD_LEVEL = 7  # a bold paragraph of a Word file, web page or note heads a section below every styled level
+
+
+def bold_line_heads(text: str) -> bool:
+    """Whether a line all in bold reads as a heading: short, or numbered and up to 100
+    characters ("4. The apparent and average accelerations"), and no row of figures."""
+    return not is_table_row(text) and (len(text) <= 40 or heading_kind(text, True) is not None)
+
+
 # ---------------------------------------------------------------- raw lines and pages
 
 
