@@ -6,8 +6,8 @@ Builds the seed index in a temporary folder (not timed), then, `--runs` times in
 sentence-transformers loading the same model and embedding one query (the yardstick),
 `python app.py` until its page answers, and `python -m qa ask` on the built index; and
 sentence-transformers loading the model and embedding 400 CMRC paragraphs once (the indexing
-yardstick) against `python -m qa index` building them, one file each, from nothing. Prints
-the medians and each one's ratio to its yardstick.
+yardstick) against `python -m qa index` building them, one file each, from nothing, in its
+default precision and in int8. Prints the medians and each one's ratio to its yardstick.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.datasets import SHARED_EVAL
@@ -47,9 +48,9 @@ def encode_once(folder: Path, paragraphs: Path) -> float:
     return _timed([sys.executable, "-c", script])
 
 
-def index_from_nothing(seeds: Path, index: Path) -> float:
+def index_from_nothing(seeds: Path, index: Path, *options: str) -> float:
     shutil.rmtree(index, ignore_errors=True)
-    return _timed([sys.executable, "-m", "qa", "index", "--seeds", str(seeds), "--index", str(index)])
+    return _timed([sys.executable, "-m", "qa", "index", "--seeds", str(seeds), "--index", str(index), *options])
 
 
 def cmrc_paragraphs(count: int, seeds: Path) -> list[str]:
@@ -102,11 +103,13 @@ def main() -> None:
     args = parser.parse_args()
     embedder = Embedder.from_config(Config.from_env())
     query_load, encoding = "sentence-transformers load + one query", f"sentence-transformers load + {PARAGRAPHS} paragraphs"
+    indexing, indexing_int8 = f"python -m qa index, {PARAGRAPHS} paragraphs", "the same, --precision int8"
     runs: dict[str, list[float]] = {query_load: [], "python app.py serving": [], "python -m qa ask": [],
-                                    encoding: [], f"python -m qa index, {PARAGRAPHS} paragraphs": []}
+                                    encoding: [], indexing: [], indexing_int8: []}
     with tempfile.TemporaryDirectory() as folder:
         index = Path(folder) / "index"
         build_index(ROOT / "seeds", index, embedder, progress=False)
+        Embedder.from_config(replace(Config.from_env(), precision="int8")).embed_passages(["x"])  # converted once, not timed
         paragraphs = Path(folder) / "paragraphs.json"
         paragraphs.write_text(json.dumps(cmrc_paragraphs(PARAGRAPHS, Path(folder) / "cmrc"), ensure_ascii=False),
                               encoding="utf-8")
@@ -115,11 +118,12 @@ def main() -> None:
             runs["python app.py serving"].append(serve(index))
             runs["python -m qa ask"].append(ask(index))
             runs[encoding].append(encode_once(embedder.folder, paragraphs))
-            runs[f"python -m qa index, {PARAGRAPHS} paragraphs"].append(
-                index_from_nothing(Path(folder) / "cmrc", Path(folder) / "cmrc-index"))
+            runs[indexing].append(index_from_nothing(Path(folder) / "cmrc", Path(folder) / "cmrc-index"))
+            runs[indexing_int8].append(index_from_nothing(Path(folder) / "cmrc", Path(folder) / "cmrc-index",
+                                                          "--precision", "int8"))
     rows = []
     for what, times in runs.items():
-        base = statistics.median(runs[encoding if "paragraphs" in what else query_load])
+        base = statistics.median(runs[encoding if what in (encoding, indexing, indexing_int8) else query_load])
         rows.append({"what": what, "runs_s": [round(t, 2) for t in times],
                      "median_s": round(statistics.median(times), 2), "ratio": round(statistics.median(times) / base, 2)})
     if args.json:

@@ -31,7 +31,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--store", metavar="URI",
                         help="a Milvus server (http://HOST:19530) to publish the index to and answer from (env QA_STORE)")
     common.add_argument("--precision", choices=PRECISIONS,
-                        help="embedding arithmetic (default auto: bfloat16 where the CPU has it natively; env QA_PRECISION)")
+                        help="passage embedding (default auto: bfloat16 where the CPU has AMX, else float32; int8 indexes "
+                             "faster and moves answers a little, see docs/cli.md; env QA_PRECISION)")
 
     top = argparse.ArgumentParser(prog="python -m qa", description="Offline bilingual search and QA over seeds/.")
     commands = top.add_subparsers(dest="command", required=True)

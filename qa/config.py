@@ -22,7 +22,7 @@ class Config:
     top_k: int = 5
     chunk_chars: int = 400  # target chunk length; e5 reads 512 tokens, ~1 token per CJK character
     batch_size: int = 32
-    precision: str = "auto"  # embedding arithmetic: bfloat16 where the CPU has AMX (auto), float32, bfloat16
+    precision: str = "auto"  # passages: bfloat16 where the CPU has AMX (auto), float32, bfloat16, int8 (faster)
     method: str = "hybrid"  # hybrid (the product), or a baseline: dense, lexical, rrf
     reranker: str = ""  # optional sentence-transformers CrossEncoder name or folder
     max_text_mb: int = 20  # a text file (.txt, .md, .html) over this is refused before it is read

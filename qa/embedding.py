@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from qa import openvino_encoder
 from qa.config import Config
 from qa.encoder import BertQueryEncoder
 from qa.model import DEFAULT_MODEL_NAME, E5_PROMPTS, ensure_default_model
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
-PRECISIONS = ("auto", "float32", "bfloat16")
+PRECISIONS = ("auto", "float32", "bfloat16", "int8")
 FINGERPRINT_FILE = "qa-fingerprint.json"
 TOKEN_BUDGET = 3072  # tokens in a batch of passages, padding included
 
@@ -38,7 +39,8 @@ class Embedder:
     Questions are embedded by `qa.encoder.BertQueryEncoder` when the model is one it runs (the
     default e5 is): a question then never loads sentence-transformers or torch, which is most
     of a cold `python -m qa ask`. Passages, and questions for any other model, are embedded by
-    sentence-transformers, loaded on first use (`model`)."""
+    sentence-transformers, loaded on first use (`model`), or, for a model the question encoder
+    runs, by its OpenVINO conversion (`qa.openvino_encoder`), which needs no torch once made."""
 
     def __init__(self, model: str = DEFAULT_MODEL_NAME, cache_dir: Path | None = None, batch_size: int = 32,
                  precision: str = "auto", torch_threads: int | None = None):
@@ -48,6 +50,9 @@ class Embedder:
         self.batch_size = batch_size
         self._precision = precision
         self.folder = _resolve(model, cache_dir)
+        self.cache_dir = cache_dir or Config().cache_dir
+        self._converted: dict[str, openvino_encoder.OpenVinoPassageEncoder | None] = {}
+        self._convert_lock = threading.Lock()
         self._model = None
         self._model_lock = threading.Lock()
         self.torch_threads = torch_threads  # torch's threads once it loads (a process sharing the cores)
@@ -70,13 +75,38 @@ class Embedder:
 
     @property
     def precision(self) -> str:
-        # bfloat16 embeds 2.5× faster where the CPU has AMX (`fast_bfloat16`), with vectors equal to float32's
-        # to a cosine of 0.99999, so an index built either way serves queries embedded either way.
+        # bfloat16 embeds 2.5× faster where the CPU has AMX (`fast_bfloat16`), with vectors equal to
+        # float32's to a cosine of 0.99999, so an index built either way serves queries embedded either way.
         # (Holding the weights in bfloat16 is 15% faster still, but keeps layer norms and sums in
-        # bfloat16 too: a cosine of 0.9989.)
+        # bfloat16 too: a cosine of 0.9989.) int8 (asked for) is faster still, and moves answers a little.
         if self._precision == "auto":
             self._precision = "bfloat16" if fast_bfloat16() else "float32"
+        if self._precision == "int8" and self._openvino("int8") is None:
+            self._precision = "float32"
         return self._precision
+
+    @property
+    def passage_encoder(self) -> str:
+        """What embeds passages, as the index's manifest records it."""
+        precision = self.precision
+        if self._openvino(precision) is not None:
+            return openvino_encoder.identity(precision)
+        return f"sentence-transformers {precision}"
+
+    def _openvino(self, precision: str) -> openvino_encoder.OpenVinoPassageEncoder | None:
+        """The OpenVINO conversion of this model in `precision` (float32 or int8), made on first
+        use; None for bfloat16, for a model the question encoder cannot run, or one that converts
+        badly: sentence-transformers embeds those."""
+        if precision not in ("float32", "int8"):
+            return None
+        if precision not in self._converted:
+            with self._convert_lock:
+                if precision not in self._converted:
+                    usable = self.query_encoder is not None and openvino_encoder.available(precision)
+                    self._converted[precision] = openvino_encoder.load(
+                        self.cache_dir, self.folder, self.fingerprint, lambda: self.model, self.prompts["passage"],
+                        precision, self.torch_threads) if usable else None
+        return self._converted[precision]
 
     @classmethod
     def from_config(cls, config: Config, torch_threads: int | None = None) -> Embedder:
@@ -97,34 +127,37 @@ class Embedder:
         """Query vectors. Questions asked at once are embedded in one batch (`QueryBatcher`):
         eight short questions cost about what two do. In float32, which on this kind of CPU is
         faster than bfloat16 for inputs this short and gives the same vectors (see `precision`)."""
-        return self._queries.embed(list(texts))
+        return self._queries.embed([self.prompts["query"] + text for text in texts])
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Passage vectors, in batches of similar length (`_token_batches`); questions embedded
+        """Passage vectors, in batches of similar length (`token_batches`); questions embedded
         meanwhile wait one batch at most."""
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         prompted = [self.prompts["passage"] + text for text in texts]
+        converted = self._openvino(self.precision)
+        model = None if converted is not None else self.model
+        with self._model_lock:  # a fast tokenizer shared by two threads fails ("Already borrowed")
+            if converted is not None:
+                ids = converted.token_ids(prompted)
+            else:
+                ids = model.tokenizer(prompted, truncation=True, max_length=model.max_seq_length)["input_ids"]
         with tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress, file=sys.stderr) as bar:
-            for rows in self._token_batches(prompted):
-                vectors[rows] = self._forward([prompted[row] for row in rows])
+            for rows in token_batches([len(row) for row in ids]):
+                if converted is not None:
+                    with self._model_lock:
+                        vectors[rows] = converted.encode([ids[row] for row in rows])
+                else:
+                    vectors[rows] = self._forward([prompted[row] for row in rows])
                 bar.update(len(rows))
         return vectors
 
-    def _token_batches(self, texts: list[str]) -> list[list[int]]:
-        """Rows of `texts` in batches of about TOKEN_BUDGET tokens, longest first: a batch is padded
-        to its longest text, and on this CPU 6 texts of 512 tokens or 96 of 32 run fastest (in
-        batches of 32 texts, whatever their length, indexing took 1.6 times as long)."""
-        model = self.model
-        with self._model_lock:  # a fast tokenizer shared by two threads fails ("Already borrowed")
-            encoded = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
-        lengths = [len(ids) for ids in encoded]
-        batches: list[list[int]] = []
-        for row in sorted(range(len(texts)), key=lambda row: -lengths[row]):
-            if batches and lengths[batches[-1][0]] * (len(batches[-1]) + 1) <= TOKEN_BUDGET:
-                batches[-1].append(row)
-            else:
-                batches.append([row])
-        return batches
+    def embed_terms(self, texts: list[str]) -> np.ndarray:
+        """Vectors of a few short passages (terms) wanted while answering: in float32 with the
+        questions (`QueryBatcher`, whose one thread the question encoder's tokenizer needs), so
+        no torch or conversion is loaded to answer."""
+        if self.query_encoder is None:
+            return self.embed_passages(texts)
+        return self._queries.embed([self.prompts["passage"] + text for text in texts])
 
     def _forward(self, texts: list[str]) -> np.ndarray:
         """One batch through the model (prompts included in `texts`): unit vectors."""
@@ -135,10 +168,10 @@ class Embedder:
             pooled = model.forward(model.preprocess(texts))["sentence_embedding"].float().numpy()
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
-    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+    def _encode_queries(self, prompted: list[str]) -> np.ndarray:
         if self.query_encoder is not None:
-            return self.query_encoder.encode([self.prompts["query"] + text for text in texts])
-        return self._encode(texts, self.prompts["query"], "float32")
+            return self.query_encoder.encode(prompted)
+        return self._encode(prompted, "", "float32")
 
     def _encode(self, texts: list[str], prompt: str, precision: str) -> np.ndarray:
         if not texts:
@@ -163,6 +196,19 @@ class Embedder:
         import torch
 
         return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def token_batches(lengths: list[int]) -> list[list[int]]:
+    """Rows in batches of about TOKEN_BUDGET tokens, longest first: a batch is padded to its
+    longest text, and on this CPU 6 texts of 512 tokens or 96 of 32 run fastest (in batches of 32
+    texts, whatever their length, indexing took 1.6 times as long)."""
+    batches: list[list[int]] = []
+    for row in sorted(range(len(lengths)), key=lambda row: -lengths[row]):
+        if batches and lengths[batches[-1][0]] * (len(batches[-1]) + 1) <= TOKEN_BUDGET:
+            batches[-1].append(row)
+        else:
+            batches.append([row])
+    return batches
 
 
 class QueryBatcher:
@@ -299,10 +345,14 @@ def _unpacked_answer_encoder(resources: Path, cache_dir: Path):
 def fast_bfloat16() -> bool:
     """Whether bfloat16 is faster than float32 on this CPU: with AMX tiles. AVX512-BF16 alone
     converts more than it gains (120 CMRC paragraphs: 20.2 s against 14.8 s in float32), and
-    without either bfloat16 is emulated."""
-    import torch
+    without either bfloat16 is emulated. Read from the kernel's CPU flags where it lists them
+    (importing torch to ask costs seconds), else from torch."""
+    try:
+        return "amx_tile" in Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        import torch
 
-    return getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+        return getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
 
 
 def load_reranker(name: str):

@@ -511,7 +511,8 @@ def _build(seeds: Path, folder: Path, embedder, chunk_chars: int, progress: bool
         chunk_vectors = np.vstack([previous.chunk_vectors[kept], chunk_vectors])
         sentence_vectors = np.vstack([previous.sentence_vectors[rows], sentence_vectors])
         answer_vectors = np.vstack([previous.answer_vectors[rows], answer_vectors])
-    manifest = new_manifest(embedder.identity, chunk_chars, files, {**report.errors, **report.kept})
+    model = {**embedder.identity, "passages": embedder.passage_encoder}  # which encoder made the vectors
+    manifest = new_manifest(model, chunk_chars, files, {**report.errors, **report.kept})
     chunk_vectors = chunk_vectors.astype(np.float32)
     table = ChunkTable.build(documents, chunks, chunk_vectors, probe_vectors(embedder), chunk_chars)
     index = Index(manifest, documents, chunks, chunk_vectors, sentence_vectors.astype(VECTOR_DTYPE),

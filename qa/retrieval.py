@@ -405,7 +405,7 @@ class Retriever:
                           if (term := defined_term(hit.chunk.text_of(sentence))) and is_short_term(term)})
         if not defined:
             return frozenset()
-        cosines = (self.embedder.embed_passages(defined) @ query.asked_vectors.T).max(axis=1)
+        cosines = (self.embedder.embed_terms(defined) @ query.asked_vectors.T).max(axis=1)
         best = by_meaning(dict(zip(defined, cosines.tolist())))
         return frozenset([best]) if best else frozenset()
 

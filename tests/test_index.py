@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from qa import openvino_encoder
 from qa.embedding import AnswerEncoder, Embedder, ModelError
 from qa.index import Index, IndexMismatch, build_index, embedded_sentence_texts
 
@@ -16,6 +17,7 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, seeds_copy, embed
     (seeds_copy / "notes.md").write_text(NOTE, encoding="utf-8")
     index, report = build_index(seeds_copy, folder, embedder, progress=False)
     assert sorted(report.added) == ["notes.md", "urban-rural-digital-divide.txt"]
+    assert index.manifest["model"]["passages"] == embedder.passage_encoder  # which encoder made the vectors
     seed_chunks = [c.chunk_id for c in index.chunks if c.doc_id == "urban-rural-digital-divide.txt"]
 
     _, report = build_index(seeds_copy, folder, embedder, progress=False)
@@ -84,6 +86,39 @@ def test_bfloat16_and_float32_embeddings_agree(embedder):
     cosines = np.sum(exact.embed_passages(texts) * fast.embed_passages(texts), axis=1)
     assert exact.identity == fast.identity  # an index built in one precision serves the other
     assert cosines.min() > 0.999
+
+
+def test_passages_embedded_by_openvino_agree_with_torch(embedder):
+    """Passages are embedded by the model's OpenVINO conversion (qa/openvino_encoder.py): in float32
+    with torch's vectors, in int8 close to them; questions, in float32, match either."""
+    texts = ["城乡数字鸿沟表现为接入鸿沟、使用鸿沟和福利鸿沟。" * 8, "The digital economy accounted for 38.6% of GDP in 2020.",
+             "2020 年底全国县域农业农村信息化发展总体水平为 37.9%。", "短句。"]
+    torch_vectors = embedder.model.encode(texts, prompt="passage: ", normalize_embeddings=True)
+    for precision, bar in (("float32", 0.99999), ("int8", openvino_encoder.MIN_COSINE["int8"])):
+        converted = Embedder(embedder.name, precision=precision)
+        assert converted.passage_encoder == openvino_encoder.identity(precision)
+        assert converted.identity == embedder.identity
+        assert np.sum(converted.embed_passages(texts) * torch_vectors, axis=1).min() > bar
+
+
+def test_a_model_that_converts_badly_is_embedded_by_torch(tmp_path, capsys):
+    """A conversion whose vectors strayed from torch's is never used nor made again; one made by
+    another converter is made again, and one that fails leaves torch to embed, with a note."""
+    asked = []
+
+    def failing_loader():
+        asked.append(True)
+        raise RuntimeError("no graph")
+
+    folder = tmp_path / "openvino-0123456789abcdef"
+    folder.mkdir()
+    check = folder / "int8.json"
+    check.write_text(json.dumps({"converter": openvino_encoder.identity("int8"), "cosine": 0.93}))
+    assert openvino_encoder.load(tmp_path, tmp_path, "0123456789abcdef" * 4, failing_loader, "passage: ", "int8") is None
+    assert not asked
+    check.write_text(json.dumps({"converter": "an older converter", "cosine": 0.9999}))
+    assert openvino_encoder.load(tmp_path, tmp_path, "0123456789abcdef" * 4, failing_loader, "passage: ", "int8") is None
+    assert asked and "embedded by torch" in capsys.readouterr().err
 
 
 def test_passages_batched_by_length_keep_their_order(embedder):
