@@ -88,6 +88,8 @@ def load(cache_dir: Path, model_folder: Path, fingerprint: str, model_loader, pr
     folder = cache_dir / f"openvino-{fingerprint[:16]}"
     check = _check(folder, precision)
     if check is None or check.get("converter") != identity(precision):
+        print(f"converting the embedding model for OpenVINO in {precision} (once, "
+              f"{'about a minute' if precision == 'int8' else 'seconds'})", file=sys.stderr)
         try:
             _convert(folder, model_loader(), prompt, precision)
         except Exception as exc:  # a read-only cache, a graph OpenVINO cannot take: torch embeds instead
