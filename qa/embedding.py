@@ -127,7 +127,7 @@ class Embedder:
         """Query vectors. Questions asked at once are embedded in one batch (`QueryBatcher`):
         eight short questions cost about what two do. In float32, which on this kind of CPU is
         faster than bfloat16 for inputs this short and gives the same vectors (see `precision`)."""
-        return self._queries.embed([self.prompts["query"] + text for text in texts])
+        return self._queries.embed([(self.prompts["query"], text) for text in texts])
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Passage vectors, in batches of similar length (`token_batches`); questions embedded
@@ -157,7 +157,7 @@ class Embedder:
         no torch or conversion is loaded to answer."""
         if self.query_encoder is None:
             return self.embed_passages(texts)
-        return self._queries.embed([self.prompts["passage"] + text for text in texts])
+        return self._queries.embed([(self.prompts["passage"], text) for text in texts])
 
     def _forward(self, texts: list[str]) -> np.ndarray:
         """One batch through the model (prompts included in `texts`): unit vectors."""
@@ -168,10 +168,11 @@ class Embedder:
             pooled = model.forward(model.preprocess(texts))["sentence_embedding"].float().numpy()
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
-    def _encode_queries(self, prompted: list[str]) -> np.ndarray:
+    def _encode_queries(self, texts: list[tuple[str, str]]) -> np.ndarray:
+        """(prompt, text) pairs: questions, and terms where the question encoder runs (`embed_terms`)."""
         if self.query_encoder is not None:
-            return self.query_encoder.encode(prompted)
-        return self._encode(prompted, "", "float32")
+            return self.query_encoder.encode([prompt + text for prompt, text in texts])
+        return self._encode([text for _, text in texts], self.prompts["query"], "float32")
 
     def _encode(self, texts: list[str], prompt: str, precision: str) -> np.ndarray:
         if not texts:
@@ -222,7 +223,7 @@ class QueryBatcher:
         self._worker: threading.Thread | None = None
         self._start = threading.Lock()
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list) -> np.ndarray:
         if not texts:
             return self._encode([])
         with self._start:

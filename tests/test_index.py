@@ -1,6 +1,7 @@
 """Index build: incremental updates, bad files skipped, atomic swap, refusal of foreign indexes."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -99,6 +100,18 @@ def test_passages_embedded_by_openvino_agree_with_torch(embedder):
         assert converted.passage_encoder == openvino_encoder.identity(precision)
         assert converted.identity == embedder.identity
         assert np.sum(converted.embed_passages(texts) * torch_vectors, axis=1).min() > bar
+
+
+def test_terms_embedded_while_answering_are_passage_vectors(embedder):
+    """Terms compared while answering go through the question encoder's one thread, with the
+    passage prompt: the vectors indexing gives them, even with questions embedded at once."""
+    terms = ["数字鸿沟", "digital divide", "逆差序智治"]
+    with ThreadPoolExecutor(8) as pool:
+        jobs = [pool.submit(embedder.embed_terms if n % 2 else embedder.embed_queries, terms) for n in range(16)]
+        vectors = [job.result() for job in jobs]
+    indexed = embedder.embed_passages(terms)
+    assert np.sum(vectors[1] * indexed, axis=1).min() > 0.99999
+    assert np.sum(vectors[0] * indexed, axis=1).max() < 0.999  # questions have their own prompt
 
 
 def test_a_model_that_converts_badly_is_embedded_by_torch(tmp_path, capsys):
