@@ -7,7 +7,7 @@ to a cosine of 0.9999999 and it runs 1.2× as fast, without the seconds torch ta
 In int8 (`--precision int8`) it is also quantized by NNCF (static, per channel, calibrated on
 that file) except each layer's feed-forward output, whose activations int8 cannot hold (cosine
 with float32 0.9985 on CMRC paragraphs quantized too, 0.9996 kept in float32): passages embed
-1.8× as fast again, at a small cost in answer quality (docs/benchmarks.md). A conversion that
+1.5× as fast again, at a small cost in answer quality (docs/benchmarks.md). A conversion that
 strays below its bar is recorded and never used: those passages are embedded by torch.
 Questions never use it: they keep float32 (`qa.encoder`).
 """
