@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -57,15 +58,24 @@ def mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
 
 
 class BertQueryEncoder:
-    def __init__(self, weights: dict[str, np.ndarray], config: dict, tokenizer, max_tokens: int):
+    def __init__(self, weights: dict[str, np.ndarray], config: dict, tokenizer_file: Path, max_tokens: int):
         self.weights = weights
         self.layers = config["num_hidden_layers"]
         self.heads = config["num_attention_heads"]
         self.eps = config["layer_norm_eps"]
         self.dimension = config["hidden_size"]
-        self.tokenizer = tokenizer
-        self.tokenizer.enable_truncation(max_tokens)
-        self.tokenizer.no_padding()
+        self._tokenizer_file = tokenizer_file
+        self._max_tokens = max_tokens
+
+    @cached_property
+    def tokenizer(self):
+        """Parsed on the first question (0.5 s): an index build whose probe questions are cached asks none."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self._tokenizer_file))
+        tokenizer.enable_truncation(self._max_tokens)
+        tokenizer.no_padding()
+        return tokenizer
 
     @classmethod
     def from_folder(cls, folder: Path) -> BertQueryEncoder | None:
@@ -83,15 +93,12 @@ class BertQueryEncoder:
                 or pooling.get("pooling_mode") != "mean" or not (folder / "model.safetensors").exists()
                 or not (folder / "tokenizer.json").exists()):
             return None
-        from tokenizers import Tokenizer
-
         try:
             tensors = mapped_safetensors(folder / "model.safetensors")
         except ValueError:  # bfloat16 weights, say: sentence-transformers embeds its questions
             return None
         weights = {name.removeprefix("bert."): value for name, value in tensors.items()}
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        return cls(weights, config, tokenizer, max_tokens or config["max_position_embeddings"])
+        return cls(weights, config, folder / "tokenizer.json", max_tokens or config["max_position_embeddings"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one a text (each text alone: no padding to change its sums)."""
