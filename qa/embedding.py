@@ -102,10 +102,11 @@ class Embedder:
         if precision not in self._converted:
             with self._convert_lock:
                 if precision not in self._converted:
-                    usable = self.query_encoder is not None and openvino_encoder.available(precision)
+                    questions = self.query_encoder
+                    usable = questions is not None and openvino_encoder.available(precision)
                     self._converted[precision] = openvino_encoder.load(
-                        self.cache_dir, self.folder, self.fingerprint, lambda: self.model, self.prompts["passage"],
-                        precision, self.torch_threads) if usable else None
+                        self.cache_dir, self.fingerprint, lambda: self.model, self.prompts["passage"], precision,
+                        questions.new_tokenizer, questions.pad_id, self.torch_threads) if usable else None
         return self._converted[precision]
 
     @classmethod

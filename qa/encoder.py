@@ -64,12 +64,18 @@ class BertQueryEncoder:
         self.heads = config["num_attention_heads"]
         self.eps = config["layer_norm_eps"]
         self.dimension = config["hidden_size"]
+        self.pad_id = config.get("pad_token_id") or 0
         self._tokenizer_file = tokenizer_file
         self._max_tokens = max_tokens
 
     @cached_property
     def tokenizer(self):
         """Parsed on the first question (0.5 s): an index build whose probe questions are cached asks none."""
+        return self.new_tokenizer()
+
+    def new_tokenizer(self):
+        """The model's tokenizer, truncating at its token limit, unpadded: a copy of one's own, as a
+        fast tokenizer shared by two threads fails ("Already borrowed")."""
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(self._tokenizer_file))

@@ -51,15 +51,11 @@ def identity(precision: str) -> str:
 class OpenVinoPassageEncoder:
     """A converted model with its tokenizer: `token_ids` of texts, then `encode` a batch of them."""
 
-    def __init__(self, graph: Path, model_folder: Path, threads: int | None):
+    def __init__(self, graph: Path, tokenizer, pad_id: int, threads: int | None):
         import openvino as ov
-        from tokenizers import Tokenizer
 
-        config = json.loads((model_folder / "config.json").read_text())
-        self.pad_id = config.get("pad_token_id") or 0
-        self.tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(_max_tokens(model_folder, config))
-        self.tokenizer.no_padding()
+        self.tokenizer = tokenizer  # the model's (`qa.encoder.BertQueryEncoder.new_tokenizer`)
+        self.pad_id = pad_id
         settings = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
         if threads:
             settings["INFERENCE_NUM_THREADS"] = threads
@@ -80,11 +76,12 @@ class OpenVinoPassageEncoder:
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 
-def load(cache_dir: Path, model_folder: Path, fingerprint: str, model_loader, prompt: str, precision: str,
-         threads: int | None = None) -> OpenVinoPassageEncoder | None:
+def load(cache_dir: Path, fingerprint: str, model_loader, prompt: str, precision: str, tokenizer_loader,
+         pad_id: int, threads: int | None = None) -> OpenVinoPassageEncoder | None:
     """The `precision` (float32, int8) conversion of the model whose weights have `fingerprint`,
     made on first use (`model_loader()` gives the sentence-transformers model; seconds in float32,
-    about half a minute more in int8, once); None when it strays from torch's vectors."""
+    about half a minute more in int8, once), with the tokenizer `tokenizer_loader()` gives; None
+    when it strays from torch's vectors."""
     folder = cache_dir / f"openvino-{fingerprint[:16]}"
     check = _check(folder, precision)
     if check is None or check.get("converter") != identity(precision):
@@ -99,7 +96,7 @@ def load(cache_dir: Path, model_folder: Path, fingerprint: str, model_loader, pr
         check = _check(folder, precision)
     if not check or check["cosine"] < MIN_COSINE[precision]:
         return None
-    return OpenVinoPassageEncoder(folder / f"{precision}.xml", model_folder, threads)
+    return OpenVinoPassageEncoder(folder / f"{precision}.xml", tokenizer_loader(), pad_id, threads)
 
 
 def calibration_texts() -> list[str]:
@@ -171,9 +168,3 @@ def _convert(folder: Path, model, prompt: str, precision: str) -> None:
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-
-def _max_tokens(model_folder: Path, config: dict) -> int:
-    settings = model_folder / "sentence_bert_config.json"
-    configured = json.loads(settings.read_text()).get("max_seq_length") if settings.exists() else None
-    return configured or config["max_position_embeddings"]

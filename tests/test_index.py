@@ -127,10 +127,12 @@ def test_a_model_that_converts_badly_is_embedded_by_torch(tmp_path, capsys):
     folder.mkdir()
     check = folder / "int8.json"
     check.write_text(json.dumps({"converter": openvino_encoder.identity("int8"), "cosine": 0.93}))
-    assert openvino_encoder.load(tmp_path, tmp_path, "0123456789abcdef" * 4, failing_loader, "passage: ", "int8") is None
+    assert openvino_encoder.load(tmp_path, "0123456789abcdef" * 4, failing_loader, "passage: ", "int8",
+                                 failing_loader, 0) is None
     assert not asked
     check.write_text(json.dumps({"converter": "an older converter", "cosine": 0.9999}))
-    assert openvino_encoder.load(tmp_path, tmp_path, "0123456789abcdef" * 4, failing_loader, "passage: ", "int8") is None
+    assert openvino_encoder.load(tmp_path, "0123456789abcdef" * 4, failing_loader, "passage: ", "int8",
+                                 failing_loader, 0) is None
     assert asked and "embedded by torch" in capsys.readouterr().err
 
 
