@@ -148,6 +148,32 @@ def test_three_columns_hyphenation_and_a_table(tmp_path):
     assert tables and "2021 284 57.6%" in tables[0] and tables[0].startswith("Table 1")
 
 
+def test_glyph_outlines_as_boxes_keep_quotes_in_their_line_and_add_no_spaces():
+    """Where a font gives pdfium no ascent or descent (a TeX CJK PDF set in Source Han Serif), a
+    glyph's box is its outline: a closing quote is a sliver at the top of the line, a comma one at
+    its foot. Boxes measured on such a file."""
+    from qa.readers.pdf import Glyph, rows_of
+
+    size = 10.5
+    outlines = {"”": (6.8, 10.0, 3.8), "，": (-1.3, 2.2, 1.7)}  # bottom, top above the line's foot; width
+    lowercase = (0.0, 5.2, 5.0)
+
+    def line(text: str, foot: float) -> list[Glyph]:
+        glyphs, x = [], 72.0
+        for ch in text:
+            if ch == " ":
+                x += 3.5
+                continue
+            bottom, top, width = outlines.get(ch, lowercase if ch.islower() else (0.0, 9.8, 9.7 if ord(ch) > 0x2000 else 5.0))
+            glyphs.append(Glyph(ch, x, foot + bottom, x + width, foot + top, size, 400))
+            x += size if ord(ch) > 0x2000 else 5.6
+        return glyphs
+
+    first, second = "另一方面，由于数学", "公式的行距“恢复”成西文，zhlineskip 还能"
+    rows = rows_of(line(first, 297.0) + line(second, 281.8))
+    assert [row.text for row in rows] == [first, second]
+
+
 def test_a_scanned_page_is_read_by_ocr_and_marked(tmp_path):
     path = scanned_pdf(["数字乡村建设是乡村振兴的重要内容。", "Rural broadband reached every village."], tmp_path / "scan.pdf")
     document = read_document(path, tmp_path)

@@ -52,6 +52,7 @@ BOLD_WEIGHT = 550  # a character's font weight from which it is bold (TeX's bold
 SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
 SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
 SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or superscript of a row beside it
+SLIVER = 0.5  # a glyph box lower than this share of its type size is an outline ("”", "一"), not a line's height
 RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
 RUNNING_SHARE = 0.3  # and repeat on at least this share of the pages (and at least two)
 GARBAGE_SHARE = 0.15  # a page with more unusable characters than this is read by OCR
@@ -67,6 +68,7 @@ FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
+CURLY_QUOTES = "“”‘’"  # of ambiguous width: full-width in CJK text, narrow in Latin
 
 
 @dataclass
@@ -314,7 +316,32 @@ def garbage_share(glyphs: list[Glyph]) -> float:
 
 
 def rows_of(glyphs: list[Glyph]) -> list[Row]:
-    """Rows top to bottom: a glyph joins the row whose vertical band holds its middle."""
+    """Rows top to bottom: a glyph joins the row whose vertical band holds its middle.
+
+    Where a font gives no ascent and descent, pdfium's boxes are the glyphs' own outlines, and a
+    closing quote (”) or a dash (一) is a sliver above or across the line's middle that would
+    band on its own and be read between two lines ("由于数学”公式…“恢复 成"). Slivers join the
+    band the full glyphs make around them, or, with none there (a rule of dashes), band alone."""
+    slivers = [g for g in glyphs if g.y1 - g.y0 < SLIVER * g.size]
+    bands, extent = _bands([g for g in glyphs if g.y1 - g.y0 >= SLIVER * g.size])
+    alone = []
+    for glyph in slivers:
+        overlaps = [(min(high, glyph.y1) - max(low, glyph.y0), i) for i, (low, high) in enumerate(extent)]
+        overlap, target = max(overlaps, default=(0.0, -1))
+        if overlap > 0:
+            bands[target].append(glyph)
+        else:
+            alone.append(glyph)
+    if alone:
+        own_bands, own_extent = _bands(alone)
+        order = sorted(zip(bands + own_bands, extent + own_extent), key=lambda band: -sum(band[1]))
+        bands, extent = [band for band, _ in order], [span for _, span in order]
+    _merge_scripts(bands, extent)
+    return [Row(segments_of(band)) for band in bands]
+
+
+def _bands(glyphs: list[Glyph]) -> tuple[list[list[Glyph]], list[list[float]]]:
+    """Glyphs grouped top to bottom by vertical band, with each band's extent (low, high)."""
     bands: list[list[Glyph]] = []
     extent: list[list[float]] = []
     for glyph in sorted(glyphs, key=lambda g: -g.middle):
@@ -327,8 +354,7 @@ def rows_of(glyphs: list[Glyph]) -> list[Row]:
         else:
             bands.append([glyph])
             extent.append([glyph.y0, glyph.y1])
-    _merge_scripts(bands, extent)
-    return [Row(segments_of(band)) for band in bands]
+    return bands, extent
 
 
 def _merge_scripts(bands: list[list[Glyph]], extent: list[list[float]]) -> None:
@@ -400,7 +426,9 @@ def spell(segment: Segment) -> Segment:
             elif glyph.space_before or gap > (0.25 if _wide(glyph.ch) == _wide(pieces[-1][-1]) else 0.15) * size:
                 # Between CJK characters only a wide gap is a space (a table's cells); between
                 # CJK and Latin, TeX and Word set a narrow one where the source had a space.
-                if not (_wide(glyph.ch) and _wide(pieces[-1][-1])) or gap > 0.9 * size:
+                # Measured start to start: a glyph's own outline (a comma's, a quote's) may fill
+                # little of the em it is set in.
+                if not _side_by_side_cjk(pieces[-1][-1], glyph.ch) or glyph.x0 - previous.x0 > 1.9 * size:
                     pieces.append(" ")
                     length += 1
         pieces.append(glyph.ch)
@@ -414,6 +442,20 @@ def spell(segment: Segment) -> Segment:
 def _wide(ch: str) -> bool:
     """CJK characters and punctuation: no word spaces next to them."""
     return is_cjk(ch) or unicodedata.east_asian_width(ch) in "WF"
+
+
+def _side_by_side_cjk(before: str, after: str) -> bool:
+    """Two characters of CJK text, where curly quotes are full-width punctuation too ("行距“恢复”成"),
+    or either is full-width punctuation that holds its own spacing ("的，zhlineskip", "TEX；"); an
+    opening bracket may follow a real space (a listing's "1 〈class〉")."""
+    def wide_or_quote(ch: str) -> bool:
+        return _wide(ch) or ch in CURLY_QUOTES
+
+    def wide_punctuation(ch: str) -> bool:
+        return _wide(ch) and unicodedata.category(ch) in ("Pc", "Pd", "Pe", "Pf", "Po")
+
+    return (wide_or_quote(before) and wide_or_quote(after) and (_wide(before) or _wide(after))
+            or wide_punctuation(before) or wide_punctuation(after))
 
 
 # ---------------------------------------------------------------- the document
