@@ -303,10 +303,13 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
         candidates[0] = (float("inf"), *candidates[0][1:])
     ranked: list[tuple[Hit, SentenceScore, tuple[int, int]]] = []
     quoted: set[tuple[str, int]] = set()  # (document, sentence start) of every sentence quoted so far
+    words_quoted: set[str] = set()  # and their words: a line printed twice (a listing's banner) is quoted once
     for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):
         doc_id, sentence = hit.chunk.doc_id, scored.sentence
-        if (doc_id, sentence.start) in quoted:
+        words = "".join(hit.chunk.text_of(sentence).split())
+        if (doc_id, sentence.start) in quoted or words in words_quoted:
             continue
+        words_quoted.add(words)
         start, end = quote_span(hit.chunk, sentence)
         covered = {(doc_id, s.start) for s in hit.chunk.sentences if start <= s.start < end}
         if covered & quoted:  # a sentence it links to is quoted already

@@ -547,3 +547,26 @@ def test_a_sentence_running_on_from_the_first_quote_needs_lower_odds_than_one_ci
     # After a sentence defining what the question asks to define, nothing is added.
     defining = SentenceScore(first_sentence, 0.9, 0.9, 0.85, 0.5, 0.5, True)
     assert not adds_support(query("definition"), hit, defining, hit, following, 1, joins=True)
+
+
+def test_a_sentence_printed_twice_is_quoted_once():
+    """An abstract's sentence repeated word for word in the conclusion adds nothing the second time."""
+    from qa.answer import choose_sentences
+    from qa.evidence import SentenceScore
+    from qa.query import Query
+
+    repeated, other = "城乡数字鸿沟仍在持续扩大。", "农村网民规模增长较快。"
+    hits = []
+    for number, (head, tail) in enumerate([(repeated, other), (other, repeated)]):
+        text, base = head + tail, 100 * number
+        one = Sentence(base, base + len(head), 1, "paragraph")
+        two = Sentence(base + len(head), base + len(text), 1, "paragraph")
+        chunk = Chunk(f"d#000{number}", "d", (), "zh", base, base + len(text), 1, 1, text, [one, two])
+        same, different = (one, two) if number == 0 else (two, one)
+        scored = (SentenceScore(same, 0.9 - 0.01 * number, 0.9, 0.88, 0.6, 0.5, False),
+                  SentenceScore(different, 0.6, 0.6, 0.6, 0.1, 0.1, False))
+        hits.append(Hit(number + 1, 5.0 - number, 0.85, chunk, "d", number, scored))
+    query = Query("城乡数字鸿沟是否在扩大？", "zh", np.zeros(4), {}, {}, 1.0, 1.0, np.zeros(4))
+    quotes = [hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start] for hit, (start, end) in
+              choose_sentences(hits, query)]
+    assert quotes[0] == repeated and repeated not in "".join(quotes[1:]), quotes

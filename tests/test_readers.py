@@ -174,6 +174,32 @@ def test_glyph_outlines_as_boxes_keep_quotes_in_their_line_and_add_no_spaces():
     assert [row.text for row in rows] == [first, second]
 
 
+def test_a_title_page_of_its_own_gives_the_title_and_author_and_its_date_is_no_affiliation(tmp_path):
+    """A manual's title page holds only its title, author and date: the title is that page's
+    widest line, so a title is told by the document's usual width, not its page's."""
+    from reportlab.pdfgen import canvas
+
+    register_fonts()
+    path = tmp_path / "guide.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(WIDTH, 842))
+    for size, y, text in [(18, 500, "一份简短的关于乡村数字治理的介绍"), (12, 450, "王然"), (12, 420, "2023 年 1 月 2 日")]:
+        pdf.setFont("STSong-Light", size)
+        pdf.drawCentredString(WIDTH / 2, y, text)
+    pdf.showPage()
+    pdf.setFont("STSong-Light", 14)
+    pdf.drawString(72, 760, "前言")
+    pdf.setFont("STSong-Light", 10)
+    sentence = "本文介绍乡村数字治理的基本做法与常见问题，供基层干部和研究者参考。"
+    for row in range(12):
+        pdf.drawString(72, 730 - row * 16, sentence * 2 if row % 4 else sentence)
+    pdf.showPage()
+    pdf.save()
+    document = read_document(path, tmp_path)
+    assert document.title == "一份简短的关于乡村数字治理的介绍" and document.authors == ["王然"]
+    kinds = {document.text[b.start:b.end]: b.kind for b in document.blocks}
+    assert kinds["王然"] == "authors" and kinds["2023 年 1 月 2 日"] == "front-line"
+
+
 def test_a_scanned_page_is_read_by_ocr_and_marked(tmp_path):
     path = scanned_pdf(["数字乡村建设是乡村振兴的重要内容。", "Rural broadband reached every village."], tmp_path / "scan.pdf")
     document = read_document(path, tmp_path)

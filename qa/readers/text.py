@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import statistics
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,13 @@ TOC_ENTRY = re.compile(r"((\.\s?){4,}|[…·]{2,})\s*([\d]+|[ivxlc]+)$", re.IGNO
 CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNORECASE)
 AFFILIATION_MARK = re.compile(r"(?<=[^\W\d_])[∗*†‡§¶#\d]+(?:[,，][∗*†‡§¶#\d]+)*(?=[\s,，、;；&]|$)")
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(\.[\w-]+)+")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# A front line that is only a date ("2023 年 1 月 2 日", "2019/05/15 v1.0e", "January 2, 2023")
+# dates the document; it is not where its authors work.
+DATE_LINE = re.compile(rf"""\s*(?:\d{{4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)?
+    | \d{{4}}[-/.]\d{{1,2}}(?:[-/.]\d{{1,2}})?
+    | {_MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}} | \d{{1,2}}\s+{_MONTH}\s+\d{{4}}
+)(?:\s+v?\d[\w.]*)?\s*$""", re.VERBOSE | re.IGNORECASE)
 LONGEST_SET_HEADING = 100  # characters
 HEADING_TYPE = 1.12  # heading type is at least this share of the body's (PDF, Word)
 # What PDF and Word files carry as their title: the source file's name, "Microsoft Word - draft.doc".
@@ -339,9 +347,13 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
     is off because the reader found the footnotes itself), dropping figure residue."""
     units: list[Unit] = []
     footnotes: list[Unit] = []
-    page_width = {}
+    widest: dict[int, int] = {}
     for line in lines:
-        page_width[line.page] = max(page_width.get(line.page, 0), display_width(line.text))
+        widest[line.page] = max(widest.get(line.page, 0), display_width(line.text))
+    # A page of a few short lines (a title page, whose widest line is the title) is measured by
+    # the document's usual width.
+    usual = statistics.median(widest.values()) if widest else 0
+    page_width = {page: max(width, usual) for page, width in widest.items()}
     paragraph: list[Line] = []
     paragraph_kind = "paragraph"
     state = "front"  # front → preamble → body; "back" for the other-language title block at the end
@@ -579,7 +591,7 @@ def _front_matter(builder: TextBuilder, known_title: str | None = None) -> tuple
                 roles.append("subtitle")
             elif number < lines:  # the known title runs on
                 roles.append("title")
-            elif not has_word(text):  # a row of affiliation marks ("1* 1 2 3") names no one
+            elif not has_word(text) or DATE_LINE.match(text):  # affiliation marks ("1* 1 2 3"), a date
                 roles.append("front-line")
             elif "authors" not in roles and names_people(text):
                 roles.append("authors")
