@@ -186,14 +186,18 @@ def _answer(retriever: Retriever, query: Query, hits: list[Hit]) -> Answer:
 def _by_document_structure(retriever: Retriever, query: Query, hits: list[Hit], support: Support) -> Answer | None:
     """The answer to a question the structure of the best passage's document answers (or of the
     one asked about: `doc_ids`), before the support check, as no passage stands out for it: what
-    the document says by its abstract, where it appeared by its imprint, a numbered table or
-    figure by its caption and the sentences pointing to it, what it proposes by the section of
-    its proposals; None for other questions, or when the document lacks what answers them."""
+    the document says by its abstract, who wrote it by its line of authors, where it appeared by
+    its imprint, a numbered table or figure by its caption and the sentences pointing to it, what
+    it proposes by the section of its proposals; None for other questions, or when the document
+    lacks what answers them."""
     documents = retriever.index.documents
     document = documents[hits[0].chunk.doc_id]
     if query.exhibit and (spans := exhibit_spans(query.exhibit, _chunks_of(retriever.index, document.doc_id))):
         citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(spans, 1)],
                             query.lang, retriever.bridge, documents)
+        return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
+    if query.about_byline and (byline := next((b for b in document.blocks if b.kind == "authors"), None)):
+        citations = [cite(1, document, document.section_path_at(byline.start), byline.start, byline.end)]
         return Answer(query.text, query.lang, _joined_text(citations, query.lang), False, citations, hits, support)
     if query.about_document and (parts := abstract_of(document, query.lang)):
         citations = glossed([cite(n, document, path, start, end) for n, (path, start, end) in enumerate(parts, 1)],

@@ -20,6 +20,7 @@ from qa.questions import (
     answer_kind,
     asked_count,
     asks_for_authors,
+    asks_for_byline,
     asks_for_overview,
     asks_for_proposals,
     asks_for_publication,
@@ -56,6 +57,7 @@ class Query:
     count: int | None = None  # for a list question, how many items it asks for, if it says
     about_sources: bool = False  # it asks about a source ("出自哪本书？"), so a reference footnote may answer it
     about_authors: bool = False  # it asks who wrote the document (`qa.questions.asks_for_authors`)
+    about_byline: bool = False  # its whole shape asks that alone (`qa.questions.asks_for_byline`)
     about_document: bool = False  # it asks what the whole document says (`qa.questions.asks_for_overview`)
     about_proposals: bool = False  # it asks what the whole document proposes (`qa.questions.asks_for_proposals`)
     about_publication: bool = False  # it asks where the document appeared (`qa.questions.asks_for_publication`)
@@ -124,7 +126,8 @@ class QueryPreparer:
         return Query(text, lang, vector, terms, bridged, coverage, share, answer_vector, bridge_weight, kind, asked,
                      bool(translation), cleaned.truncated_from, frozenset(items),
                      asked_count(text) if kind == "list" else None, bool(SOURCE_QUESTION.search(text)),
-                     about_authors=asks_for_authors(text, kind), about_document=asks_for_overview(text),
+                     about_authors=asks_for_authors(text, kind), about_byline=asks_for_byline(text),
+                     about_document=asks_for_overview(text),
                      about_proposals=asks_for_proposals(text), about_publication=asks_for_publication(text),
                      exhibit=asked_exhibit(text),
                      unmatched=unmatched, asked_vectors=asked_vectors)

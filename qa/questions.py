@@ -52,6 +52,14 @@ AUTHORS_ASKED = re.compile(r"作者(?:是|有|为)?(?:哪几?位|哪些人?\W*$|
                            r"|\bauthors?(?:'s?|’s?)? names?\b|\bnames? of the authors?\b|\b(?:written|authored) by\b",
                            re.IGNORECASE)
 
+_THIS_DOCUMENT = r"(?:(?:这|本|该|此)(?:[份篇本部][^，,。？?\s]{0,6}?|文|论文|文章|报告)?的?|(?:文章|论文|文档)的?)?"
+_DOCUMENT_NOUN = r"(?:paper|article|document|report|guide|book|manual|study|thesis|text)"
+BYLINE_ASKED = re.compile(
+    rf"^\W*(?:{_THIS_DOCUMENT}作者(?:是谁|有谁|有哪些人?|是哪几?位|叫什么(?:名字)?)|谁是{_THIS_DOCUMENT}作者)\W*$"
+    rf"|^\W*who (?:is|are|was|were) the authors?(?: of (?:the|this) {_DOCUMENT_NOUN})?\W*$"
+    rf"|^\W*who wrote (?:the|this) {_DOCUMENT_NOUN}\W*$",
+    re.IGNORECASE)
+
 # A question about the whole document: what it is about, its abstract, its main argument.
 _DOCUMENT_ZH = r"(?:这篇|本|该|此)?(?:文章|论文|文|研究)?的?"
 _DOCUMENT_EN = r"(?:this|the) (?:paper|article|study|document|text)"
@@ -148,6 +156,13 @@ def answer_kind(question: str) -> str | None:
 def asks_for_authors(question: str, kind: str | None) -> bool:
     """Whether the question asks who wrote the document, so its line of author names may answer it."""
     return kind == "person" or AUTHORS_ASKED.search(question) is not None
+
+
+def asks_for_byline(question: str) -> bool:
+    """Whether the whole question asks who wrote the document itself ("作者是谁？", "这份指南的作者是谁？",
+    "Who are the authors of the paper?"), not who wrote something it names, which its line of
+    author names answers."""
+    return BYLINE_ASKED.search(question.strip()) is not None
 
 
 def asks_for_overview(question: str) -> bool:

@@ -570,3 +570,17 @@ def test_a_sentence_printed_twice_is_quoted_once():
     quotes = [hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start] for hit, (start, end) in
               choose_sentences(hits, query)]
     assert quotes[0] == repeated and repeated not in "".join(quotes[1:]), quotes
+
+
+def test_who_wrote_the_document_is_answered_by_its_byline_whatever_ranks_first(tmp_path, embedder):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "notes.txt").write_text(
+        "茶马古道考察笔记\n作者：李明远\n\n"
+        "书中的作者是谁？这是村民常问考察队的问题，他们把考察队当作写书的人。\n\n"
+        "茶马古道是古代西南地区以马帮为主要交通工具的商贸通道，考察队沿古道行走了十二天。\n\n"
+        "沿途村民仍以种茶为生，每年春季采摘的新茶经古道运往山外。\n", encoding="utf-8")
+    index, _ = build_index(tmp_path / "seeds", tmp_path / "index", embedder, progress=False)
+    retriever = Retriever(index, embedder)
+    for question in ("作者是谁？", "这份笔记的作者是谁？", "Who is the author?"):
+        answer = ask(retriever, question)
+        assert [c.quote for c in answer.citations] == ["作者：李明远"], question
