@@ -471,6 +471,17 @@ def test_markdown_title_author_and_a_code_block_kept_whole(tmp_path):
     assert ("paragraph", "The keepers left.") in blocks
 
 
+def test_a_text_file_s_labelled_author_line_names_the_author_without_its_label(tmp_path):
+    from qa.references import apa, gb_t_7714
+
+    path = tmp_path / "notes.txt"
+    path.write_text("茶马古道考察笔记\n作者：李明远\n\n茶马古道是古代西南地区以马帮为主要交通工具的商贸通道。\n",
+                    encoding="utf-8")
+    document = read_document(path, tmp_path)
+    assert document.authors == ["李明远"]
+    assert gb_t_7714(document, 1).startswith("李明远. 茶马古道考察笔记[Z]") and apa(document, 1).startswith("李明远 (n.d.)")
+
+
 def test_a_first_page_s_own_head_and_unmarked_article_notes_are_not_body_text(tmp_path):
     """Page 1 of a Chinese journal article: a head of its own ("2023 年第 3 期 … 中国农村观察", not
     repeated), and under a rule the dates, funding and author notes in small type, unmarked."""

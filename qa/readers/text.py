@@ -153,6 +153,7 @@ TOC_ENTRY = re.compile(r"((\.\s?){4,}|[…·]{2,})\s*([\d]+|[ivxlc]+)$", re.IGNO
 CONTENTS_HEADING = re.compile(r"^(目\s*录|(table\s+of\s+)?contents)$", re.IGNORECASE)
 AFFILIATION_MARK = re.compile(r"(?<=[^\W\d_])[∗*†‡§¶#\d]+(?:[,，][∗*†‡§¶#\d]+)*(?=[\s,，、;；&]|$)")
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(\.[\w-]+)+")
+AUTHOR_LABEL = re.compile(r"^\s*(?:authors?|by|作者)\s*[:：]\s*", re.IGNORECASE)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # A front line that is only a date ("2023 年 1 月 2 日", "2019/05/15 v1.0e", "January 2, 2023")
 # dates the document; it is not where its authors work.
@@ -637,9 +638,10 @@ def names_people(line: str) -> bool:
 
 
 def split_authors(line: str) -> list[str]:
-    """`曾凡军　王　鹏` → [曾凡军, 王鹏] (two-character names are padded); `A & B` → [A, B]; the
-    marks pointing to affiliations and notes (`Montoya∗`, `曾凡军1`) taken off."""
-    line = AFFILIATION_MARK.sub("", line)
+    """`曾凡军　王　鹏` → [曾凡军, 王鹏] (two-character names are padded); `A & B` → [A, B]; a
+    label (`作者：`, `Authors:`) and the marks pointing to affiliations and notes (`Montoya∗`,
+    `曾凡军1`) taken off."""
+    line = AFFILIATION_MARK.sub("", AUTHOR_LABEL.sub("", line, count=1))
     if cjk_share(line) < 0.5:
         return [name.strip() for name in re.split(r"[,;&]| and ", line) if name.strip()]
     names: list[str] = []
