@@ -51,6 +51,7 @@ RUN_IN_TAIL = 3  # regular characters after a bold lead's colon that make it a r
 BOLD_WEIGHT = 550  # a character's font weight from which it is bold (TeX's bold Latin reads 570)
 SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
 SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
+HIGH_SUPERSCRIPT = 0.9  # or under this share, raised by 0.3 of the row's type or more, at the row's end
 SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or superscript of a row beside it
 SLIVER = 0.5  # a glyph box lower than this share of its type size is an outline ("”", "一"), not a line's height
 RUNNING_ZONE = 0.1  # running headers and footers sit within this share of the page from its edge
@@ -406,8 +407,13 @@ def spell(segment: Segment) -> Segment:
     markers: list[tuple[int, str]] = []
     length = 0
     previous: Glyph | None = None
-    for glyph in glyphs:
-        raised = glyph.size < SUPERSCRIPT * size and glyph.y0 > base + 0.2 * size
+    # A title's note mark may be set nearly as large as the title, but sits higher and ends the
+    # line ("…安装的介绍¹"): how many of the segment's last glyphs are digits or daggers.
+    trailing = len(glyphs) - next((i + 1 for i in range(len(glyphs) - 1, -1, -1)
+                                   if not (glyphs[i].ch.isdigit() or glyphs[i].ch in "*†‡∗")), 0)
+    for index, glyph in enumerate(glyphs):
+        raised = glyph.y0 > base + 0.2 * size and glyph.size < SUPERSCRIPT * size or (
+            index >= len(glyphs) - trailing and glyph.y0 > base + 0.3 * size and glyph.size < HIGH_SUPERSCRIPT * size)
         # Markers are digits, circled digits, daggers or lower-case letters (the A raised in
         # LaTeX's logo is none).
         if raised and (glyph.ch.isdigit() or glyph.ch in CIRCLED or glyph.ch in "*†‡" or "a" <= glyph.ch <= "z"):
