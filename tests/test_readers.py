@@ -203,6 +203,47 @@ def test_a_title_page_of_its_own_gives_the_title_and_author_and_its_date_is_no_a
     assert kinds["王然"] == "authors" and kinds["2023 年 1 月 2 日"] == "front-line"
 
 
+def test_a_line_in_the_other_language_is_no_title_block_unless_an_abstract_follows():
+    from qa.readers.text import parse_text
+
+    raw = ("乡村数字治理笔记\n作者：张三\n\n本文记录一次数字治理工具的安装过程。\n\n安装字体时执行下面的命令\n\n"
+           "sudo apt install fontconfig\n\n然后刷新字体缓存即可使用。\n\n" + "安装后的设置另有说明。\n\n" * 6 +
+           "Notes on Rural Digital Governance\nZHANG San\nAbstract: The installation of a governance tool.\n")
+    document = parse_text(raw, "notes", "notes.txt")
+    kinds = {document.text[b.start:b.end]: b.kind for b in document.blocks}
+    assert kinds["sudo apt install fontconfig"] == "paragraph"
+    assert kinds["Notes on Rural Digital Governance"] == "title"  # the translated title block
+
+
+def test_a_code_listing_running_down_to_the_footnotes_is_body_text(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    register_fonts()
+    path = tmp_path / "listing.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(WIDTH, 842))
+    pdf.setFont("STSong-Light", 10.5)
+    sentence = "安装完成后，在终端中依次执行下面的命令检查安装结果，并刷新字体缓存。"
+    for row in range(30):
+        pdf.drawString(72, 760 - row * 16, sentence)
+    pdf.drawString(72, 760 - 30 * 16, "执行以下命令")
+    commands = ["sudo apt install fontconfig", "sudo fc-cache -fv", "tex -v", "kpsewhich -var-value TEXMFROOT"]
+    for row, command in enumerate(commands, start=1):
+        y = 260 - row * 12
+        pdf.setFont("STSong-Light", 6)
+        pdf.drawString(72, y, str(row))
+        pdf.setFont("Courier", 9)
+        pdf.drawString(84, y, command)
+    pdf.setFont("STSong-Light", 7.5)
+    pdf.drawString(72, 80, "1 本文的命令均在 Ubuntu 20.04 上测试。")
+    pdf.showPage()
+    pdf.save()
+    document = read_document(path, tmp_path)
+    body = document.text[: document.pages[-1].end]
+    assert all(command in body for command in commands)
+    assert [(note.label, document.text[note.start:note.end]) for note in document.footnotes] == [
+        ("1", "本文的命令均在 Ubuntu 20.04 上测试。")]
+
+
 def test_a_scanned_page_is_read_by_ocr_and_marked(tmp_path):
     path = scanned_pdf(["数字乡村建设是乡村振兴的重要内容。", "Rural broadband reached every village."], tmp_path / "scan.pdf")
     document = read_document(path, tmp_path)

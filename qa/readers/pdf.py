@@ -50,6 +50,7 @@ from qa.readers.text import (
 RUN_IN_TAIL = 3  # regular characters after a bold lead's colon that make it a run-in lead
 BOLD_WEIGHT = 550  # a character's font weight from which it is bold (TeX's bold Latin reads 570)
 SMALL_TYPE = 0.86  # footnote type is at most this share of the body's
+LISTING_ROWS = 3  # typewriter rows at the foot of a page that make a code listing, not footnotes
 SUPERSCRIPT = 0.8  # a marker's type is under this share of its row's
 HIGH_SUPERSCRIPT = 0.9  # or under this share, raised by 0.3 of the row's type or more, at the row's end
 SCRIPT_GLYPHS = 8  # a band of at most this many small glyphs is a sub- or superscript of a row beside it
@@ -69,6 +70,7 @@ FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
+WEB_ADDRESS = re.compile(r"https?://|www\.|\w@\w")
 CURLY_QUOTES = "“”‘’"  # of ambiguous width: full-width in CJK text, narrow in Latin
 
 
@@ -606,15 +608,26 @@ def _end_numbers(text: str) -> set[int]:
 
 
 def split_footnotes(rows: list[Row], body_size: float) -> tuple[list[Row], list[Row]]:
-    """The small-type rows at the foot of the page that start with a footnote label are footnotes."""
+    """The small-type rows at the foot of the page that start with a footnote label are footnotes,
+    below any code listing that runs down to them: LISTING_ROWS rows or more in a typewriter face,
+    most of them no web address (a footnote may be a URL), whose numbered lines look like notes."""
     start = len(rows)
     while start > 0 and rows[start - 1].size <= SMALL_TYPE * body_size:
         start -= 1
     notes = rows[start:]
-    first = next((i for i, row in enumerate(notes) if _footnote_label(row)), None)
+    listing = [i for i, row in enumerate(notes) if _typewriter(row)]
+    addresses = sum(WEB_ADDRESS.search(notes[i].text) is not None for i in listing)
+    below = listing[-1] + 1 if len(listing) >= LISTING_ROWS and addresses < len(listing) / 2 else 0
+    first = next((i for i, row in enumerate(notes) if i >= below and _footnote_label(row)), None)
     if first is None:
         return rows, []
     return rows[: start + first], notes[first:]
+
+
+def _typewriter(row: Row) -> bool:
+    """A row set in a typewriter face, but for a line number before it."""
+    glyphs = [glyph for segment in row.segments for glyph in segment.glyphs]
+    return len(glyphs) >= 3 and sum(glyph.fixed_pitch for glyph in glyphs) >= 0.8 * len(glyphs)
 
 
 def _footnote_label(row: Row) -> str | None:

@@ -434,8 +434,9 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         kind = kind or (("type", line.heading_level) if line.heading_level else None)
         other_script = cjk_share(text) < 0.2 if lang == "zh" else cjk_share(text) > 0.5
         # Set apart by its type alone, a few lines above an abstract: a line of a title block.
-        title_block = kind is not None and kind[0] == "type" and not line.styled and any(
-            LABELED["abstract"].match(after.text) for after in lines[index + 1 : index + 1 + BACK_TITLE_REACH])
+        abstract_ahead = any(LABELED["abstract"].match(after.text)
+                             for after in lines[index + 1 : index + 1 + BACK_TITLE_REACH])
+        title_block = kind is not None and kind[0] == "type" and not line.styled and abstract_ahead
         if title_block and kind[1] == 1 and other_script and state == "body":
             state = "back"  # in the title's type and the other language: the title block translated
         # Lines in large type on the first page before the body are its title and authors, not
@@ -453,7 +454,10 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             close_paragraph()
             paragraph_kind = label
             state = "preamble" if state in ("front", "back") else state
-        if state != "front" and label is None and other_script and not paragraph and _is_title_like(text, line, page_width):
+        # A line in the other language begins the translated title block only a few lines above an
+        # abstract: else it is a line of code or a quotation ("1 sudo apt install fontconfig").
+        if state != "front" and label is None and other_script and not paragraph and abstract_ahead and (
+                _is_title_like(text, line, page_width)):
             state = "back"
         if state in ("front", "back") and label is None and (
                 state == "back" and title_block or _is_title_like(text, line, page_width)):
