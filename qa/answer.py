@@ -418,6 +418,10 @@ def can_answer(query: Query, sentence: Sentence, text: str) -> bool:
     # draws every question naming the authors ("作者提出了哪些对策？" was answered "曾凡军　王　鹏").
     if sentence.kind == "authors" and not query.about_authors:
         return False
+    # A front line that is no title, author or affiliation (a date, a version: "2019/05/15 v1.0e")
+    # says only when: "zhlineskip 宏包依赖哪些宏包？" was answered by it, as its passage holds the title.
+    if sentence.kind == "front-line" and kind != "date":
+        return False
     # A table's caption, column header and source note name figures but give none.
     return not (kind == "number" and sentence.kind == "table" and not is_table_row(text))
 

@@ -584,3 +584,17 @@ def test_who_wrote_the_document_is_answered_by_its_byline_whatever_ranks_first(t
     for question in ("作者是谁？", "这份笔记的作者是谁？", "Who is the author?"):
         answer = ask(retriever, question)
         assert [c.quote for c in answer.citations] == ["作者：李明远"], question
+
+
+def test_a_date_or_version_line_of_the_front_matter_answers_only_a_question_for_a_date():
+    from qa.answer import can_answer
+    from qa.query import Query
+
+    line = Sentence(0, 16, 1, "front-line")
+
+    def query(kind):
+        return Query("zhlineskip 宏包依赖哪些宏包？", "zh", np.zeros(4), {}, {}, 1.0, 1.0, np.zeros(4), kind=kind)
+
+    assert not can_answer(query("list"), line, "2019/05/15 v1.0e")
+    assert not can_answer(query(None), line, "2019/05/15 v1.0e")
+    assert can_answer(query("date"), line, "2019/05/15 v1.0e")
