@@ -744,3 +744,14 @@ def test_a_journal_paper_keeps_its_title_abstract_and_outline_apart_from_masthea
     assert any(p.startswith("We read papers") and p.endswith("not part of the text.") for p in paragraphs), paragraphs
     assert any("parameter q vol stays positive" in p or "parameter qvol stays positive" in p for p in paragraphs)
     assert "the multi-way spectroscopic measurements" in document.text  # one reference, not two paragraphs
+
+
+def test_a_lettered_appendix_is_a_top_level_section_holding_its_own():
+    from qa.readers.text import parse_text
+
+    raw = ("乡村治理研究\n\n一、引言\n\n正文第一段。\n\n（一）研究背景\n\n正文第二段。\n\n附录 A 调查问卷\n\n问卷的全部题目。\n\n"
+           "附录 B 访谈提纲\n\n1. 访谈对象\n\n访谈的问题。\n\n附录 A 给出了问卷。\n")
+    document = parse_text(raw, "study", "study.txt")
+    assert [s.path for s in document.walk_sections()] == [
+        ("一、引言",), ("一、引言", "（一）研究背景"), ("附录 A 调查问卷",), ("附录 B 访谈提纲",),
+        ("附录 B 访谈提纲", "1. 访谈对象")]

@@ -128,6 +128,9 @@ NAMED_HEADINGS = re.compile(
     re.I,
 )
 APPENDIX = re.compile(r"^(附\s*录|Appendix)", re.IGNORECASE)
+# "附录 A 大陆地区的源", "Appendix B: Proofs": a top-level section like a chapter, whatever its type.
+LETTERED_APPENDIX = re.compile(r"^(?:附\s*录|Appendix)\s*(?:[A-Z]|\d{1,2}|[一二三四五六七八九十]{1,3})(?=[\s:：.、]|$)",
+                               re.IGNORECASE)
 CN_NUMERAL = "一二三四五六七八九十百零〇"
 # (kind, pattern): a heading's kind decides its level by order of first appearance.
 HEADING_PATTERNS = [
@@ -189,6 +192,8 @@ def heading_kind(line: str, set_as_heading: bool = False) -> tuple[str, int] | N
     if (len(line) > longest or line[-1] in "。，；,;：:" or TOC_ENTRY.search(line) or is_table_row(line)
             or not has_word(line)):
         return None
+    if LETTERED_APPENDIX.match(line):
+        return "named", 1
     for kind, pattern in HEADING_PATTERNS:
         match = pattern.match(line)
         if not match:
