@@ -307,7 +307,7 @@ def choose_sentences(hits: list[Hit], query: Query) -> list[tuple[Hit, tuple[int
         candidates[0] = (float("inf"), *candidates[0][1:])
     ranked: list[tuple[Hit, SentenceScore, tuple[int, int]]] = []
     quoted: set[tuple[str, int]] = set()  # (document, sentence start) of every sentence quoted so far
-    words_quoted: set[str] = set()  # and their words: a line printed twice (a listing's banner) is quoted once
+    words_quoted: set[str] = set()  # and their words: a sentence printed twice (abstract, conclusion) is quoted once
     for _, hit, scored in sorted(candidates, key=lambda c: -c[0]):
         doc_id, sentence = hit.chunk.doc_id, scored.sentence
         words = "".join(hit.chunk.text_of(sentence).split())
