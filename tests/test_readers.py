@@ -755,3 +755,32 @@ def test_a_lettered_appendix_is_a_top_level_section_holding_its_own():
     assert [s.path for s in document.walk_sections()] == [
         ("一、引言",), ("一、引言", "（一）研究背景"), ("附录 A 调查问卷",), ("附录 B 访谈提纲",),
         ("附录 B 访谈提纲", "1. 访谈对象")]
+
+
+def test_a_chapter_head_half_figures_is_a_heading_not_a_row_of_figures(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    register_fonts()
+    path = tmp_path / "chapters.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(WIDTH, 842))
+    sentence = "这里只阐述如何用镜像安装，为使用户顺利使用，建议用户首先卸载从源内安装的相关包。"
+    pdf.setFont("STSong-Light", 26)
+    pdf.drawString(72, 600, "安装指南")
+    pdf.setFont("STSong-Light", 10.5)
+    for row in range(8):
+        pdf.drawString(72, 560 - row * 16, sentence)
+    pdf.showPage()
+    for number, head in enumerate(["1 Windows 10 系统", "2 Ubuntu 20.04 系统"], start=1):
+        pdf.setFont("STSong-Light", 22)
+        pdf.drawString(72, 700, head)
+        pdf.setFont("STSong-Light", 15)
+        pdf.drawString(72, 660, f"{number}.1 安装方法")
+        pdf.setFont("STSong-Light", 10.5)
+        for row in range(20):
+            pdf.drawString(72, 630 - row * 16, sentence)
+        pdf.showPage()
+    pdf.save()
+    document = read_document(path, tmp_path)
+    assert [s.path for s in document.walk_sections()] == [
+        ("1 Windows 10 系统",), ("1 Windows 10 系统", "1.1 安装方法"),
+        ("2 Ubuntu 20.04 系统",), ("2 Ubuntu 20.04 系统", "2.1 安装方法")]

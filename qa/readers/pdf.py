@@ -820,7 +820,7 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
         level = 0
         # A contents entry, or a row of figures, in whatever type, heads nothing.
         # Nor does a row of three cells or more (a table's bold head row).
-        if not TOC_ENTRY.search(text) and not is_table_row(text) and has_word(text) and len(segments) <= 2:
+        if not TOC_ENTRY.search(text) and not _figures_row(text) and has_word(text) and len(segments) <= 2:
             if size >= HEADING_TYPE * body_size:
                 level = next((i + 1 for i, s in enumerate(heading_sizes) if abs(size - s) <= 0.3), 0)
             # A bold numbered heading may run long: "4. The apparent and average accelerations".
@@ -846,6 +846,12 @@ def body_lines(page: PageLayout, rows: list[Row], cuts: list[tuple[float, float]
         # A heading ends its line short: what follows starts a paragraph.
         previous = (top, left, float("inf") if level else right - last_x1, segments[0].x0)
     return lines
+
+
+def _figures_row(text: str) -> bool:
+    """A row of figures, and not only because a chapter's number leads it: "2 Ubuntu 20.04 系统",
+    half figures, heads a chapter."""
+    return is_table_row(text) and is_table_row(re.sub(r"^\d{1,2}\s+", "", text))
 
 
 def _first_word_width(segment: Segment) -> float:
