@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qa.document import Document
 from qa.readers.text import (
+    AUTHOR_LABEL,
     BOLD_LEVEL,
     Line,
     bold_line_heads,
@@ -27,7 +28,6 @@ from qa.readers.text import (
     split_authors,
 )
 
-AUTHOR = re.compile(r"^\s*(?:authors?|by|作者)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
 FRONT_LINES = 12  # an author line counts only near the top
 
 
@@ -39,9 +39,10 @@ def read(path: Path, doc_id: str, source: str, meta: dict) -> Document:
     own: dict = {"paged": False}
     if lines and not lines[0].styled and lines[0].heading_level == 1:
         own["title"] = lines[0].text
-    author = next((AUTHOR.match(line.text) for line in lines[:FRONT_LINES] if AUTHOR.match(line.text)), None)
+    author = next((line.text for line in lines[:FRONT_LINES]
+                   if AUTHOR_LABEL.match(line.text) and AUTHOR_LABEL.sub("", line.text).strip()), None)
     if author:
-        own["authors"] = split_authors(author.group(1))
+        own["authors"] = split_authors(author)  # which takes off the label
     units, _ = layout_units(lines, lang, footnote_lines=False)
     return build_document(units, [], 1, lang, latin_vocabulary(all_text), doc_id, source, {**own, **meta})
 

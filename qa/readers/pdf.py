@@ -70,6 +70,7 @@ FOOTNOTE_LABEL = re.compile(r"^(\[\d{1,3}\]|[①-⑳]|\d{1,3}(?=[\s.)、])|[*†
 # A running head with one of these words names the journal; a title may be its own running head.
 JOURNAL_NAME = re.compile(r"\b(Journal|Letters|Proceedings|Transactions|Annals|Bulletin)\b|学报|杂志|期刊", re.IGNORECASE)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
+DAGGERS = "*†‡"  # note marks besides digits
 WEB_ADDRESS = re.compile(r"https?://|www\.|\w@\w")
 CURLY_QUOTES = "“”‘’"  # of ambiguous width: full-width in CJK text, narrow in Latin
 
@@ -410,15 +411,16 @@ def spell(segment: Segment) -> Segment:
     length = 0
     previous: Glyph | None = None
     # A title's note mark may be set nearly as large as the title, but sits higher and ends the
-    # line ("…安装的介绍¹"): how many of the segment's last glyphs are digits or daggers.
-    trailing = len(glyphs) - next((i + 1 for i in range(len(glyphs) - 1, -1, -1)
-                                   if not (glyphs[i].ch.isdigit() or glyphs[i].ch in "*†‡∗")), 0)
+    # line ("…安装的介绍¹"): where the run of digits and daggers ending the segment starts.
+    tail = len(glyphs)
+    while tail > 0 and (glyphs[tail - 1].ch.isdigit() or glyphs[tail - 1].ch in DAGGERS):
+        tail -= 1
     for index, glyph in enumerate(glyphs):
         raised = glyph.y0 > base + 0.2 * size and glyph.size < SUPERSCRIPT * size or (
-            index >= len(glyphs) - trailing and glyph.y0 > base + 0.3 * size and glyph.size < HIGH_SUPERSCRIPT * size)
+            index >= tail and glyph.y0 > base + 0.3 * size and glyph.size < HIGH_SUPERSCRIPT * size)
         # Markers are digits, circled digits, daggers or lower-case letters (the A raised in
         # LaTeX's logo is none).
-        if raised and (glyph.ch.isdigit() or glyph.ch in CIRCLED or glyph.ch in "*†‡" or "a" <= glyph.ch <= "z"):
+        if raised and (glyph.ch.isdigit() or glyph.ch in CIRCLED or glyph.ch in DAGGERS or "a" <= glyph.ch <= "z"):
             label = CIRCLED.get(glyph.ch, glyph.ch)
             if markers and markers[-1][0] == length and previous is not None and previous.size < SUPERSCRIPT * size:
                 markers[-1] = (length, markers[-1][1] + label)

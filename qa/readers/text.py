@@ -129,7 +129,7 @@ NAMED_HEADINGS = re.compile(
 )
 APPENDIX = re.compile(r"^(附\s*录|Appendix)", re.IGNORECASE)
 # "附录 A 大陆地区的源", "Appendix B: Proofs": a top-level section like a chapter, whatever its type.
-LETTERED_APPENDIX = re.compile(r"^(?:附\s*录|Appendix)\s*(?:[A-Z]|\d{1,2}|[一二三四五六七八九十]{1,3})(?=[\s:：.、]|$)",
+LETTERED_APPENDIX = re.compile(APPENDIX.pattern + r"\s*(?:[A-Z]|\d{1,2}|[一二三四五六七八九十]{1,3})(?=[\s:：.、]|$)",
                                re.IGNORECASE)
 CN_NUMERAL = "一二三四五六七八九十百零〇"
 # (kind, pattern): a heading's kind decides its level by order of first appearance.
@@ -360,6 +360,11 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
     # the document's usual width.
     usual = statistics.median(widest.values()) if widest else 0
     page_width = {page: max(width, usual) for page, width in widest.items()}
+
+    def abstract_follows(index: int) -> bool:
+        """Whether an abstract's label is a few lines below line `index`, as below a title block."""
+        return any(LABELED["abstract"].match(after.text) for after in lines[index + 1 : index + 1 + BACK_TITLE_REACH])
+
     paragraph: list[Line] = []
     paragraph_kind = "paragraph"
     state = "front"  # front → preamble → body; "back" for the other-language title block at the end
@@ -439,9 +444,7 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
         kind = kind or (("type", line.heading_level) if line.heading_level else None)
         other_script = cjk_share(text) < 0.2 if lang == "zh" else cjk_share(text) > 0.5
         # Set apart by its type alone, a few lines above an abstract: a line of a title block.
-        abstract_ahead = any(LABELED["abstract"].match(after.text)
-                             for after in lines[index + 1 : index + 1 + BACK_TITLE_REACH])
-        title_block = kind is not None and kind[0] == "type" and not line.styled and abstract_ahead
+        title_block = kind is not None and kind[0] == "type" and not line.styled and abstract_follows(index)
         if title_block and kind[1] == 1 and other_script and state == "body":
             state = "back"  # in the title's type and the other language: the title block translated
         # Lines in large type on the first page before the body are its title and authors, not
@@ -461,8 +464,8 @@ def layout_units(lines: list[Line], lang: str, footnote_lines: bool = True) -> t
             state = "preamble" if state in ("front", "back") else state
         # A line in the other language begins the translated title block only a few lines above an
         # abstract: else it is a line of code or a quotation ("1 sudo apt install fontconfig").
-        if state != "front" and label is None and other_script and not paragraph and abstract_ahead and (
-                _is_title_like(text, line, page_width)):
+        if state != "front" and label is None and other_script and not paragraph and _is_title_like(
+                text, line, page_width) and abstract_follows(index):
             state = "back"
         if state in ("front", "back") and label is None and (
                 state == "back" and title_block or _is_title_like(text, line, page_width)):
